@@ -80,6 +80,8 @@ class Pack:
     jurisdictions: dict[str, Jurisdiction]
     aliases: dict[str, dict]
     funding_rules: dict[str, dict] = field(default_factory=dict)
+    items: dict[str, dict] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # in order of precedence
 
     def article_parameters(self, number: int) -> list[Parameter]:
         return [p for p in self.parameters.values() if p.article == number]
@@ -166,4 +168,6 @@ def load_pack(name: str = DEFAULT_PACK) -> Pack:
         jurisdictions=jurisdictions,
         aliases={str(k): v for k, v in j["aliases"].items()},
         funding_rules=j["funding_rules"],
+        items=_load_yaml(folder / "items.yaml"),
+        reasons=_load_yaml(folder / "reasons.yaml"),
     )
