@@ -538,7 +538,7 @@ class _Reader:
     def check_history_refs(self, case: Case, raw):
         """A reward_paid that names the history entry it paid for must find it."""
         by_id = {f.id: f for (_, _, f) in raw if f.id is not None and f.is_history}
-        for is_history, i, f in raw:
+        for _, i, f in raw:
             ref = f.data.get("event") if f.type == "reward_paid" else None
             if ref is not None and ref not in by_id:
                 _Where("history", i, {"id": f.id}).fail("event", f"引用了不存在的历史事实 {ref!r}")
