@@ -180,6 +180,10 @@ def _construct_mapping(loader, node, deep=False):
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Unquoted dates stay text, so that an impossible one (2023-02-30) is refused by
+# _date with the entry and key named, like a quoted one.
+_UniqueKeyLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def load_document(path: str | Path) -> dict:
