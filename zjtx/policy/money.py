@@ -100,6 +100,8 @@ def capital_numerals(fen: int) -> str:
     if not jiao and not f:
         return "人民币" + (out or "零元") + "整"
     if jiao:
+        if yuan % 10 == 0 and yuan:  # 元位是0: 壹拾万柒仟元零伍角 (支付结算办法's example)
+            out += "零"
         out += _DIGITS[jiao] + "角"
     elif yuan:
         out += "零"
