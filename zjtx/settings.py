@@ -1,0 +1,111 @@
+"""Django settings for ZJTX.
+
+Everything that differs between a laptop and production comes from the
+environment (ZJTX_*), so one settings module serves both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
+
+
+# Debug is on by default so that `make run` works on a fresh clone;
+# production sets ZJTX_DEBUG=0 and must then provide a real secret key.
+DEBUG = _env_bool("ZJTX_DEBUG", True)
+
+SECRET_KEY = os.environ.get("ZJTX_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("ZJTX_SECRET_KEY must be set when ZJTX_DEBUG is off.")
+    SECRET_KEY = "django-insecure-zjtx-development-only"
+
+# With DEBUG on and an empty list Django already accepts localhost names.
+ALLOWED_HOSTS = _env_list("ZJTX_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = _env_list("ZJTX_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "zjtx.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zjtx.urls"
+WSGI_APPLICATION = "zjtx.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _default_database_url() -> str:
+    VAR_DIR.mkdir(exist_ok=True)
+    return f"sqlite:///{VAR_DIR / 'zjtx.sqlite3'}"
+
+
+# ZJTX_DATABASE_URL, e.g. postgres://root@127.0.0.1:5432/zjtx; SQLite under var/ otherwise.
+_database_url = os.environ.get("ZJTX_DATABASE_URL", "").strip() or _default_database_url()
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# `zjtx collectstatic` target for a production web server; runserver serves from the apps.
+STATIC_ROOT = Path(os.environ.get("ZJTX_STATIC_ROOT", VAR_DIR / "static"))
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = _env_bool("ZJTX_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
