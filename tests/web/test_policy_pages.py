@@ -138,4 +138,7 @@ def test_article_page_has_neighbours(client):
 
 @pytest.mark.parametrize("url", ["/policy/99/", "/policy/0/", "/policy/20/", "/policy/abc/"])
 def test_unknown_article_is_404(client, url):
-    assert client.get(url).status_code == 404
+    response = client.get(url)
+    assert response.status_code == 404
+    # The Chinese 404 page (DEBUG is off under test) renders inside the site layout.
+    assert "页面不存在" in response.content.decode()
