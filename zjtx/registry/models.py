@@ -1,0 +1,326 @@
+"""The registry: who the enterprises are and what is known of them.
+
+These are the facts the rules engine reads (see facts_export.py): jurisdictions
+with their funding rule, enterprises, recognitions, listing milestones,
+investors and investments, service platforms. Every change is kept in history
+(django-simple-history: who, when, before, after) for the one-file page.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .names import normalise_name
+from .uscc import validate_uscc
+
+
+class Jurisdiction(models.Model):
+    """A fiscal home: a district, county or development zone of Luoyang (ANALYSIS.md §3).
+    Retired codes (偃师市 410381 …) stay as rows with a successor."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "市辖区"
+        COUNTY = "county", "县"
+        ZONE = "zone", "开发区（管委会）"
+
+    class Funding(models.TextChoices):
+        CITY50_LOCAL50 = "city50_local50", "市、区（管委会）5:5分担"
+        COUNTY100 = "county100", "县级财政全额承担"
+        CITY100 = "city100", "市财政全额承担"
+
+    code = models.CharField("区划代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    funding = models.CharField("奖补资金分担", max_length=20, choices=Funding.choices)
+    parent = models.ForeignKey("self", verbose_name="所属县（县管开发区）", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="zones")
+    successor = models.ForeignKey("self", verbose_name="承继区划（已撤销的）", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="predecessors")
+    alt_names = models.CharField("其他名称", max_length=200, blank=True,
+                                 help_text="导入时可识别的简称或旧称，用逗号分隔，如：高新区,洛阳高新区")
+    valid_from = models.DateField("起始日期", null=True, blank=True)
+    valid_to = models.DateField("撤销日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划（财政归属）"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def current(self) -> Jurisdiction:
+        """Today's jurisdiction for a retired code (偃师市 → 偃师区)."""
+        j = self
+        while j.successor_id:
+            j = j.successor
+        return j
+
+    def clean(self):
+        if self.parent_id and self.kind != self.Kind.ZONE:
+            raise ValidationError({"parent": "只有开发区可以隶属于县"})
+        if self.parent_id and self.parent.kind != self.Kind.COUNTY:
+            raise ValidationError({"parent": "所属上级必须是县"})
+
+
+class Enterprise(models.Model):
+    class Size(models.TextChoices):
+        MEDIUM = "medium", "中型"
+        SMALL = "small", "小型"
+        MICRO = "micro", "微型"
+
+    class NeeqLayer(models.TextChoices):
+        BASIC = "basic", "基础层"
+        INNOVATION = "innovation", "创新层"
+
+    name = models.CharField("企业名称", max_length=200)
+    name_key = models.CharField("名称匹配键", max_length=200, db_index=True, editable=False)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
+    fiscal_home = models.ForeignKey(Jurisdiction, verbose_name="财政归属（所属县区）",
+                                    on_delete=models.PROTECT, related_name="enterprises")
+    industry = models.CharField("所属行业", max_length=100, blank=True)
+    size = models.CharField("企业规模", max_length=10, choices=Size.choices, blank=True)
+    address = models.CharField("地址", max_length=300, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)
+    listed = models.BooleanField("已在证券交易所上市", default=False)
+    listed_on = models.DateField("上市日期", null=True, blank=True)
+    exchange = models.CharField("上市交易所", max_length=50, blank=True)
+    neeq_layer = models.CharField("新三板层级", max_length=12, choices=NeeqLayer.choices, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class Recognition(models.Model):
+    """A recognition of an enterprise in one tier (梯度培育). Only the provincial and
+    national tiers carry Art. 1 money; the others are the cultivation pool."""
+
+    class Tier(models.TextChoices):
+        INNOVATIVE = "innovative", "创新型中小企业"
+        CITY = "city", "市级专精特新中小企业"
+        PROVINCIAL = "provincial", "省级专精特新中小企业"
+        NATIONAL = "national", "国家级专精特新“小巨人”企业"
+
+    class Kind(models.TextChoices):
+        NEW = "new", "认定"
+        REVIEW = "review", "复核通过"
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.PROTECT,
+                                   related_name="recognitions")
+    tier = models.CharField("认定类型", max_length=12, choices=Tier.choices)
+    kind = models.CharField("认定方式", max_length=8, choices=Kind.choices, default=Kind.NEW)
+    batch = models.CharField("认定批次", max_length=100, blank=True)
+    announced_on = models.DateField("认定时间")
+    valid_to = models.DateField("有效期至")
+    valid_to_defaulted = models.BooleanField("有效期按三年推定", default=False)
+    source_document = models.CharField("来源文件", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "认定"
+        ordering = ["enterprise", "announced_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "tier", "kind", "announced_on"],
+                                    name="recognition_once_per_announcement"),
+            models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("announced_on")),
+                                   name="recognition_valid_after_announced"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.get_tier_display()} {self.announced_on}"
+
+
+class ListingMilestone(models.Model):
+    """A step toward listing (Art. 5): an exchange IPO node, a withdrawal, a NEEQ
+    layer move or a regional equity listing."""
+
+    class Kind(models.TextChoices):
+        IPO_NODE = "ipo_node", "上市节点"
+        IPO_WITHDRAWN = "ipo_withdrawn", "撤回上市申请"
+        NEEQ = "neeq", "新三板"
+        REGIONAL = "regional_equity_listed", "四板（区域性股权市场）挂牌"
+
+    class Path(models.TextChoices):
+        DOMESTIC = "domestic", "境内上市"
+        OVERSEAS = "overseas", "境外上市"
+
+    class Node(models.TextChoices):
+        TUTORING = "tutoring_accepted", "通过河南省证监局辅导验收"
+        REVIEW = "review_passed", "通过发行审核"
+        CSRC = "csrc_approved_or_filed", "中国证监会批复同意（备案）"
+        LISTED = "listed", "上市交易"
+
+    class Action(models.TextChoices):
+        BASIC = "basic_listed", "基础层挂牌"
+        ENTERED = "entered_innovation_from_basic", "由基础层进入创新层"
+        DIRECT = "innovation_listed_direct", "创新层直接挂牌"
+        DEMOTED = "demoted_to_basic", "调出创新层"
+
+    class Board(models.TextChoices):
+        TRADING = "trading", "交易板"
+        DISPLAY = "display", "展示板"
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.PROTECT,
+                                   related_name="milestones")
+    kind = models.CharField("类型", max_length=24, choices=Kind.choices)
+    date = models.DateField("日期")
+    path = models.CharField("上市路径", max_length=10, choices=Path.choices, blank=True)
+    exchange = models.CharField("交易所", max_length=50, blank=True)
+    node = models.CharField("节点", max_length=24, choices=Node.choices, blank=True)
+    action = models.CharField("新三板事项", max_length=32, choices=Action.choices, blank=True)
+    market = models.CharField("区域性股权市场", max_length=50, blank=True)
+    board = models.CharField("板块", max_length=10, choices=Board.choices, blank=True)
+    source_document = models.CharField("来源文件", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "上市进程"
+        ordering = ["enterprise", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "path", "node", "action", "board", "date"],
+                                    name="milestone_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.get_kind_display()} {self.date}"
+
+    def clean(self):
+        from zjtx.policy.facts import IPO_NODES
+
+        if self.kind == self.Kind.IPO_NODE and self.node not in IPO_NODES.get(self.path, ()):
+            raise ValidationError({"node": "该上市路径上没有这个节点"})
+        if self.kind == self.Kind.NEEQ and not self.action:
+            raise ValidationError({"action": "请选择新三板事项"})
+        if self.kind == self.Kind.REGIONAL and not self.board:
+            raise ValidationError({"board": "请选择交易板或展示板"})
+
+
+class Investor(models.Model):
+    class Kind(models.TextChoices):
+        PRIVATE_FUND = "private_fund", "私募基金"
+        INVESTMENT_COMPANY = "investment_company", "投资公司"
+
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True,
+                            validators=[validate_uscc], help_text="契约型基金没有统一社会信用代码，可留空")
+    amac_code = models.CharField("基金业协会备案编码", max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "投资机构"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], condition=models.Q(uscc__isnull=True),
+                                               name="investor_without_code_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Investment(models.Model):
+    """One paid-in tranche of an equity investment (Art. 6, L6.1)."""
+
+    class Vehicle(models.TextChoices):
+        DIRECT = "direct", "直接投资"
+        FUND_SETUP = "fund_setup", "出资设立基金"
+
+    investor = models.ForeignKey(Investor, verbose_name="投资机构", on_delete=models.PROTECT,
+                                 related_name="investments")
+    investee = models.ForeignKey(Enterprise, verbose_name="被投资企业", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="investments_received")
+    fund = models.ForeignKey(Investor, verbose_name="设立的基金", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="setup_capital")
+    vehicle = models.CharField("方式", max_length=12, choices=Vehicle.choices, default=Vehicle.DIRECT)
+    round = models.CharField("轮次", max_length=50)
+    tranche = models.PositiveIntegerField("分期", default=1)
+    paid_in = models.DecimalField("实缴金额（元）", max_digits=16, decimal_places=2,
+                                  validators=[MinValueValidator(0)])
+    subscribed = models.DecimalField("认缴金额（元）", max_digits=16, decimal_places=2, null=True, blank=True,
+                                     validators=[MinValueValidator(0)])
+    paid_in_date = models.DateField("实缴日期")
+    registered_on = models.DateField("工商变更日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "股权投资"
+        ordering = ["paid_in_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["investor", "investee", "fund", "round", "tranche"],
+                                    name="investment_tranche_once"),
+            models.CheckConstraint(condition=models.Q(paid_in__gt=0), name="investment_paid_in_positive"),
+            models.CheckConstraint(
+                condition=(models.Q(vehicle="direct", investee__isnull=False, fund__isnull=True)
+                           | models.Q(vehicle="fund_setup", investee__isnull=True, fund__isnull=False)),
+                name="investment_target_matches_vehicle"),
+        ]
+
+    def __str__(self):
+        return f"{self.investor} → {self.investee or self.fund} {self.round}"
+
+
+class ServiceOperator(models.Model):
+    """The body that runs a service platform or demonstration base (Art. 17's payee)."""
+
+    name = models.CharField("名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
+    fiscal_home = models.ForeignKey(Jurisdiction, verbose_name="财政归属", on_delete=models.PROTECT,
+                                    related_name="operators")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "平台运营机构"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PlatformRecognition(models.Model):
+    class Honour(models.TextChoices):
+        PLATFORM = "public_service_platform", "中小企业公共服务平台"
+        BASE = "entrepreneurship_base", "小型微型企业创业创新示范基地"
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", "国家级"
+        PROVINCIAL = "provincial", "省级"
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "首次认定"
+        REVIEW = "review", "复核"
+
+    operator = models.ForeignKey(ServiceOperator, verbose_name="运营机构", on_delete=models.PROTECT,
+                                 related_name="recognitions")
+    platform_name = models.CharField("平台（基地）名称", max_length=200)
+    honour = models.CharField("荣誉", max_length=30, choices=Honour.choices)
+    level = models.CharField("层级", max_length=12, choices=Level.choices)
+    kind = models.CharField("认定方式", max_length=8, choices=Kind.choices, default=Kind.FIRST)
+    recognized_on = models.DateField("认定日期")
+    source_document = models.CharField("来源文件", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "平台（基地）认定"
+        ordering = ["recognized_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "honour", "level", "kind", "recognized_on"],
+                                    name="platform_recognition_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.platform_name} {self.get_level_display()}{self.get_honour_display()}"
