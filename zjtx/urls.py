@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from zjtx.web import views
 
@@ -7,5 +7,7 @@ urlpatterns = [
     path("", views.policy_index, name="home"),
     path("policy/", views.policy_index, name="policy-index"),
     path("policy/<int:number>/", views.policy_article, name="policy-article"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("registry/", include("zjtx.registry.urls")),
     path("admin/", admin.site.urls),
 ]
