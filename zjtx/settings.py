@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "zjtx.registry",
     "zjtx.accounts",
+    "zjtx.fulfilment",
     "zjtx.web",
 ]
 
@@ -118,3 +119,7 @@ if not DEBUG:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Claim notifications by e-mail: the console in development; production sets an SMTP backend.
+EMAIL_BACKEND = os.environ.get("ZJTX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("ZJTX_FROM_EMAIL", "zjtx@localhost")

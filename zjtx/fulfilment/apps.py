@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FulfilmentConfig(AppConfig):
+    name = "zjtx.fulfilment"
+    label = "fulfilment"
+    verbose_name = "兑现与拨付"

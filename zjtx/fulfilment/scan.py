@@ -1,0 +1,184 @@
+"""免申即享: run the engine over the registry and record what is due, without anyone
+applying.
+
+The engine sees the registry's facts with the ledger's payments as its history:
+a triggering fact whose entitlement has been paid is settled (moved to history
+with a `reward_paid`), so a paid entitlement never changes on a later scan. A
+scan that finds an entitlement changed or gone records a Revision and flags the
+claim; it never deletes or overwrites. Running it twice creates nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from zjtx.policy.engine import evaluate_case
+from zjtx.policy.facts import read_case
+from zjtx.registry.facts_export import registry_facts
+from zjtx.registry.models import Jurisdiction
+
+from .models import PARTS, Claim, Entitlement, Payment, Revision
+from .services import messenger
+
+
+@dataclass
+class ScanReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def line(self) -> str:
+        return f"scan: {self.new} new, {self.changed} changed, {self.unchanged} unchanged"
+
+
+def once_key(line: dict) -> str:
+    """What may be paid only once to one payee: an Art. 1 tier, an Art. 5 node, an
+    Art. 17 honour and level; an Art. 6 reward is one per paid-in tranche."""
+    if line["article"] == 6:
+        return f"{line['payee']}:{line['item']}:{line['event']}"
+    if line["article"] == 17:
+        return f"{line['payee']}:{line['item']}:{line['honour']}"
+    return f"{line['payee']}:{line['item']}"
+
+
+def settled_entitlements() -> dict[str, Entitlement]:
+    """Entitlements with money paid (a live payment line), by triggering fact. The
+    whole amount is charged to once-only rules and caps: the rest is committed."""
+    settled = {}
+    for ent in Entitlement.objects.filter(
+            claim__payments__kind=Payment.Kind.PAYMENT,
+            claim__payments__reversed_by__isnull=True).distinct():
+        settled[ent.event_ref] = ent
+    return settled
+
+
+def _payee_id(ent: Entitlement) -> str:
+    if ent.investor_id:
+        return f"I{ent.investor_id}"
+    if ent.operator_id:
+        return f"P{ent.operator_id}"
+    return f"E{ent.enterprise_id}"
+
+
+def scan_facts() -> tuple[dict, dict[str, Entitlement]]:
+    settled = settled_entitlements()
+    doc = registry_facts()
+    # A paid fact is settled: it still counts as a fact (validity, listing, caps)
+    # but the engine yields nothing for it again.
+    moved = {ev["id"]: ev for ev in doc["events"] if ev["id"] in settled}
+    doc["events"] = [ev for ev in doc["events"] if ev["id"] not in settled]
+    paid = []
+    for ref, ent in settled.items():
+        entry = {"type": "reward_paid", "payee": _payee_id(ent), "item": ent.item,
+                 "amount": str(ent.amount), "attribution_year": ent.budget_year}
+        if ref in moved:
+            entry.update(date=moved[ref]["date"], event=ref)
+        else:  # the fact has left the registry since; the money stays charged
+            entry["date"] = f"{ent.budget_year}-01-01"
+        if ent.honour:
+            entry["honour"] = ent.honour
+        if ent.investor_id:
+            entry["beneficiary_enterprise"] = f"E{ent.enterprise_id}"
+        paid.append(entry)
+    doc["history"] = list(moved.values()) + paid
+    return doc, settled
+
+
+def _values(line: dict) -> dict:
+    return {
+        "amount": Decimal(line["amount"]),
+        **{f"{p}_part": Decimal(line["funding"][p]) for p in PARTS},
+        "budget_year": line["attribution_year"],
+        "raw_amount": Decimal(line["raw_amount"]) if "raw_amount" in line else None,
+        "capped_by": line.get("capped_by", ""),
+        "trace": line["trace"],
+    }
+
+
+def _recipient(line: dict) -> dict:
+    payee = line["payee"]
+    pk = int(payee[1:])
+    if payee[0] == "I":
+        return {"investor_id": pk, "enterprise_id": int(line["beneficiary_enterprise"][1:])}
+    if payee[0] == "P":
+        return {"operator_id": pk}
+    return {"enterprise_id": pk}
+
+
+def _same(ent: Entitlement, values: dict) -> bool:
+    return ent.amount == values["amount"] and all(
+        ent.part(p) == values[f"{p}_part"] for p in PARTS)
+
+
+def _record_revision(ent: Entitlement, *, new_amount: Decimal, new_parts: dict, reason: str, message: str,
+                     trace: list) -> bool:
+    """A difference, once: the same unresolved difference is not recorded again."""
+    if ent.revisions.filter(resolved_at__isnull=True, new_amount=new_amount, reason=reason).exists():
+        return False
+    Revision.objects.create(entitlement=ent, old_amount=ent.amount, new_amount=new_amount,
+                            new_parts={k: str(v) for k, v in new_parts.items()}, reason=reason,
+                            message=message, trace=trace)
+    Claim.objects.filter(entitlement=ent).update(flagged=True, updated_at=timezone.now())
+    messenger(verb="revision_found", entitlement=ent, claim=ent.claim,
+              summary=f"扫描发现 {ent.key} 金额变化：{ent.amount} → {new_amount}"
+                      + (f"（{reason}）" if reason else ""))
+    return True
+
+
+@transaction.atomic
+def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None) -> ScanReport:
+    doc, settled = scan_facts()
+    result = evaluate_case(read_case(doc)).to_json()
+    report = ScanReport(unchanged=len(settled))
+    existing = {e.key: e for e in Entitlement.objects.select_related("claim")}
+    now = timezone.now()
+    seen: set[str] = set()
+    lines = result["reward_lines"]
+    jurisdictions = dict(Jurisdiction.objects.values_list("code", "pk"))
+    for n, line in enumerate(lines, 1):
+        key = f"{line['item']}:{line['event']}"
+        seen.add(key)
+        values = _values(line)
+        ent = existing.get(key)
+        if ent is None:
+            ent = Entitlement.objects.create(
+                key=key, once_key=once_key(line), article=line["article"], item=line["item"],
+                honour=line.get("honour", ""), event_ref=line["event"],
+                local_unit_id=jurisdictions.get(line["local_unit"]), last_scan_at=now,
+                **_recipient(line), **values)
+            claim = Claim.objects.create(entitlement=ent)
+            messenger(verb="entitlement_found", actor=actor, claim=claim, notify=True,
+                      summary=f"免申即享：发现应享奖励 {ent.amount} 元（第{ent.article}条），请确认意愿和收款账户")
+            report.new += 1
+        elif _same(ent, values):
+            report.unchanged += 1
+        elif _record_revision(ent, new_amount=values["amount"],
+                              new_parts={p: values[f"{p}_part"] for p in PARTS},
+                              reason="", message="事实变化导致金额改变", trace=line["trace"]):
+            report.changed += 1
+        else:
+            report.unchanged += 1
+        if progress and n % 500 == 0:
+            progress(n, len(lines))
+    rejected = {r["event"]: r for r in result["rejected"]}
+    for key, ent in existing.items():
+        if key in seen or ent.event_ref in settled:
+            continue
+        r = rejected.get(ent.event_ref)
+        reason = r["reason"] if r else "R_FACT_REMOVED"
+        message = r["message"] if r else "触发该奖励的事实已不在企业库中"
+        if _record_revision(ent, new_amount=Decimal("0"), new_parts={}, reason=reason, message=message,
+                            trace=r["trace"] if r else []):
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    Entitlement.objects.filter(key__in=seen).update(last_scan_at=now)
+    messenger(verb="scan_run", actor=actor, summary=report.line(), new=report.new, changed=report.changed,
+              unchanged=report.unchanged)
+    return report
+
