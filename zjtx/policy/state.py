@@ -144,7 +144,10 @@ class Walk:
     def already_listed(self, case: Case, f: Fact) -> bool:
         """R_ALREADY_LISTED: an IPO node after the enterprise's first listing (D5)."""
         e = case.enterprises[f["enterprise"]]
-        entry_listed = e.listed and (e.listed_on is None or e.listed_on <= f.date)
+        # The entry's listing blocks the nodes after its date; a `listed` node on that
+        # very date is the listing itself, not a node after it.
+        entry_listed = e.listed and (e.listed_on is None or e.listed_on < f.date or (
+            e.listed_on == f.date and f["node"] != "listed"))
         if case.interpretations["ipo_paths"] == "first_listing_only":
             return entry_listed or bool(self.listed_paths.get(e.id))
         entry_path = "overseas" if e.exchange and any(

@@ -14,6 +14,21 @@ OTHER_TIER = {"art1_provincial_zjtx": "art1_national_little_giant",
               "art1_national_little_giant": "art1_provincial_zjtx"}
 
 
+def validity_on_effective_date(ctx: Context, f: Fact):
+    """A provincial recognition's validity as extended by the 复核 renewals of the
+    same enterprise made between it and the effective date (facts-format.md: a
+    renewal "extends the recognition's validity to its valid_to")."""
+    valid_to = f["valid_to"]
+    if f.type != "zjtx_provincial_recognized":
+        return valid_to
+    eff = ctx.case.effective_date
+    for r in ctx.case.facts:
+        if (r.type == "zjtx_provincial_review_passed" and r.seq not in ctx.dup
+                and r["enterprise"] == f["enterprise"] and f.date <= r.date <= eff):
+            valid_to = max(valid_to, r["valid_to"])
+    return valid_to
+
+
 def judge(ctx: Context, f: Fact) -> Line | Rejection:
     enterprise = ctx.case.enterprises[f["enterprise"]]
     item = ITEM[f.type]
@@ -21,12 +36,16 @@ def judge(ctx: Context, f: Fact) -> Line | Rejection:
     steps = [f"政策施行日 {eff}"]
     attribution = f.date
     if f.date < eff:
-        # "已认定": a recognition made before the policy counts if still valid on its first day (D9).
-        if f["valid_to"] < eff:
+        # "已认定": a recognition made before the policy counts if still valid on its
+        # first day (D9), its validity extended by any 复核 made by then.
+        valid_to = validity_on_effective_date(ctx, f)
+        if valid_to < eff:
             return ctx.reject(f, "R_EXPIRED_BEFORE_POLICY",
-                              steps + [f"有效期至 {f['valid_to']}，早于施行日", ctx.reading_words("D9")])
+                              steps + [f"有效期至 {valid_to}，早于施行日", ctx.reading_words("D9")])
         attribution = eff
-        steps.append(f"施行日前认定、施行日仍在有效期内（至 {f['valid_to']}），属“已认定”（D9）")
+        if valid_to != f["valid_to"]:
+            steps.append(f"原有效期至 {f['valid_to']}，经施行日前的复核延续至 {valid_to}")
+        steps.append(f"施行日前认定、施行日仍在有效期内（至 {valid_to}），属“已认定”（D9）")
     if reason := ctx.policy_window(f):
         return ctx.reject(f, reason, steps)
     if f.type == "zjtx_provincial_review_passed":
