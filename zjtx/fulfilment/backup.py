@@ -4,12 +4,14 @@ references — come back identical)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 # Tables rebuilt by migrate itself, or that only cache.
@@ -18,6 +20,15 @@ SKIP = {"contenttypes", "sessions", "admin"}
 
 class BackupError(Exception):
     pass
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder drops microseconds to milliseconds; a backup must not."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
 
 
 def _models():
@@ -35,7 +46,7 @@ def backup(path: str) -> int:
                 count += 1
                 yield obj
 
-        serializers.serialize("json", counted(), stream=out)
+        serializers.serialize("json", counted(), stream=out, cls=_ExactEncoder)
     return count
 
 
