@@ -35,6 +35,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: setup
 	$(BIN)/zjtx migrate --noinput
+	$(BIN)/zjtx demo --if-empty
 	@echo ""
 	@echo "ZJTX 已启动 / running at: http://$(HOST_PORT)/   (Ctrl-C 停止 / to stop)"
 	@echo ""
