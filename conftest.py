@@ -29,7 +29,24 @@ def database_vendor() -> str:
     return connections["default"].vendor
 
 
+NEEDS_CJK_FONT = "needs a CJK font for PDFs: apt-get install fonts-wqy-microhei fonts-noto-cjk poppler-utils"
+
+
+def has_cjk_font() -> bool:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext") or not shutil.which("fc-list"):
+        return False
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    return "WenQuanYi" in fonts or "CJK" in fonts
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("pdf") is not None and not has_cjk_font():
+        if in_ci():
+            pytest.fail(f"CI=true but {NEEDS_CJK_FONT}", pytrace=False)
+        pytest.skip(NEEDS_CJK_FONT)
     if item.get_closest_marker("postgres") is None:
         return
     vendor = database_vendor()

@@ -9,5 +9,6 @@ urlpatterns = [
     path("policy/<int:number>/", views.policy_article, name="policy-article"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("zjtx.registry.urls")),
+    path("fulfilment/", include("zjtx.fulfilment.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -65,6 +65,17 @@ class Entitlement(models.Model):
         return self.enterprise if self.investor_id is None and self.operator_id is None else (
             self.investor or self.operator)
 
+    def get_item_label(self) -> str:
+        from zjtx.policy.pack import load_pack
+
+        label = load_pack().items[self.item]["label"]
+        return f"{label}（{self.get_honour_label()}）" if self.honour else label
+
+    def get_honour_label(self) -> str:
+        from zjtx.policy.rules.art17 import HONOUR_NAMES
+
+        return HONOUR_NAMES.get(self.honour, self.honour)
+
     def part(self, name: str) -> Decimal:
         return getattr(self, f"{name}_part")
 
