@@ -8,6 +8,7 @@ investors and investments, service platforms. Every change is kept in history
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -324,3 +325,74 @@ class PlatformRecognition(models.Model):
 
     def __str__(self):
         return f"{self.platform_name} {self.get_level_display()}{self.get_honour_display()}"
+
+
+class ImportLog(models.Model):
+    """One run of an import, from the command line or the web page: who, when, which
+    file, what it did (or would do, for a dry run), and every bad row. The web page
+    polls `progress_done`/`progress_total` while a background task runs it."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISES = "enterprises", "企业名录"
+        RECOGNITIONS = "recognitions", "认定名单"
+        LISTINGS = "listings", "上市进程"
+        INVESTMENTS = "investments", "股权投资"
+        PLATFORMS = "platforms", "平台（基地）认定"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        REFUSED = "refused", "有错误，未写入"
+        FAILED = "failed", "运行失败"
+
+    class Source(models.TextChoices):
+        CLI = "cli", "命令行"
+        WEB = "web", "网页"
+
+    kind = models.CharField("导入类型", max_length=20, choices=Kind.choices)
+    dry_run = models.BooleanField("试导入（不写入）", default=False)
+    source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.CLI)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="registry_imports")
+    actor = models.CharField("操作人（名称）", max_length=150, blank=True,
+                             help_text="命令行导入时为系统用户名")
+    file_name = models.CharField("文件名", max_length=255)
+    file_size = models.PositiveBigIntegerField("文件大小（字节）", default=0)
+    file_sha256 = models.CharField("文件SHA-256", max_length=64, blank=True)
+    stored_path = models.CharField("保存位置", max_length=255, blank=True,
+                                   help_text="网页上传的文件在导入目录中的相对路径")
+    preview = models.ForeignKey("self", verbose_name="对应的试导入", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="runs")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    phase = models.CharField("当前步骤", max_length=50, blank=True)
+    progress_done = models.PositiveIntegerField("已处理行数", default=0)
+    progress_total = models.PositiveIntegerField("总行数（估计）", null=True, blank=True)
+    rows = models.PositiveIntegerField("行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("无变化", default=0)
+    error_count = models.PositiveIntegerField("错误行数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True, help_text="[行号, 列名, 原因]")
+    notices = models.JSONField("提示", default=list, blank=True, help_text="[行号, 列名, 说明]")
+    message = models.TextField("说明", blank=True)
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导入记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}
+
+    @property
+    def summary_line(self) -> str:
+        return (f"import {self.kind}: {self.rows} rows, {self.created} created, "
+                f"{self.updated} updated, {self.error_count} errors")

@@ -1,0 +1,122 @@
+"""A bureau's file as rows: xlsx (the first sheet, read streaming so that 100,000
+rows stay small in memory) or csv (UTF-8 with or without BOM, else GB18030, as
+Excel on a Chinese Windows saves it). The heading row is found among the first
+rows (lists often carry a title line above it) and columns are matched by
+heading, in any order; unknown columns are ignored and reported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .columns import SEQ, Spec, heading_key
+
+HEADING_SEARCH_ROWS = 10
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; the message is shown to the user."""
+
+
+@dataclass
+class Table:
+    heading_row: int
+    positions: dict[str, int]  # column key → index in a row
+    ignored: list[str] = field(default_factory=list)  # headings not in the spec
+    total: int | None = None  # data rows, when the format tells it cheaply
+    rows: Iterator[tuple[int, tuple]] = iter(())  # (row number as the user sees it, cells)
+
+
+def suffix_of(name: str) -> str:
+    return Path(name).suffix.lower()
+
+
+@contextmanager
+def open_table(path, *, spec: Spec, name: str | None = None):
+    """Yield a Table over the file at `path`; `name` (the uploaded file's name) decides
+    the format when the stored path has none."""
+    suffix = suffix_of(name or str(path))
+    if suffix == ".xls":
+        raise FileProblem("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入")
+    if suffix not in ALLOWED_SUFFIXES:
+        raise FileProblem(f"只能导入 .xlsx 或 .csv 文件，收到的是“{suffix or '无扩展名'}”")
+    if suffix == ".xlsx":
+        with _xlsx_rows(path) as (rows, max_row):
+            yield _table(rows, spec=spec, max_row=max_row)
+    else:
+        rows, count = _csv_rows(path)
+        yield _table(rows, spec=spec, max_row=count)
+
+
+@contextmanager
+def _xlsx_rows(path):
+    from openpyxl import load_workbook
+
+    if not zipfile.is_zipfile(path):
+        raise FileProblem("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a broken workbook
+        raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
+    try:
+        ws = wb.worksheets[0]
+        rows = ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True), start=1))
+        yield rows, ws.max_row  # from the sheet's dimension tag; may be missing (None)
+    finally:
+        wb.close()
+
+
+def _csv_rows(path) -> tuple[Iterator[tuple[int, tuple]], int]:
+    raw = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly any byte string
+        raise FileProblem("无法识别 .csv 文件的编码，请另存为 UTF-8 或 GB18030")
+    records = list(csv.reader(io.StringIO(content, newline="")))
+    return ((i, tuple(r)) for i, r in enumerate(records, start=1)), len(records)
+
+
+def _table(rows: Iterator[tuple[int, tuple]], *, spec: Spec, max_row: int | None) -> Table:
+    wanted: dict[str, str] = {}
+    for col in spec.columns:
+        for h in (col.heading, *col.aliases):
+            wanted[heading_key(h)] = col.key
+    required = [c for c in spec.columns if c.required]
+    best: tuple[int, list[str]] | None = None
+    for number, cells in rows:
+        positions, seen_twice = {}, []
+        for i, cell in enumerate(cells):
+            key = wanted.get(heading_key(cell))
+            if key is None:
+                continue
+            if key in positions:
+                seen_twice.append(spec.column(key).heading)
+            positions[key] = i
+        missing = [c.heading for c in required if c.key not in positions]
+        if set(positions) <= {"seq"}:  # 序号 alone is no heading row
+            positions = {}
+        if not missing and positions:
+            if seen_twice:
+                raise FileProblem(f"第{number}行（表头）列重复：{'、'.join(seen_twice)}")
+            ignored = [str(c).strip() for c in cells
+                       if c is not None and str(c).strip() and heading_key(c) not in wanted]
+            total = max_row - number if max_row else None
+            return Table(number, positions, ignored, total, rows)
+        if positions and (best is None or len(missing) < len(best[1])):
+            best = (number, missing)
+        if number >= HEADING_SEARCH_ROWS:
+            break
+    if best is None:
+        raise FileProblem(f"未找到表头：前{HEADING_SEARCH_ROWS}行中没有“{spec.title}”模板的列名"
+                          f"（{'、'.join(h for h in spec.headings if h != SEQ)}），请使用下载的模板")
+    raise FileProblem(f"第{best[0]}行（表头）缺少必填列：{'、'.join(best[1])}")

@@ -1,0 +1,144 @@
+"""Who a row is about: a jurisdiction by any name in use, an enterprise by credit
+code or by normalised name, an investor, an operator. Each index is loaded with
+one query, so that a 100,000-row file makes no query per row.
+
+A party is identified by a token: ("pk", id) when it is registered, ("new", key)
+when this file registers it; natural keys are built from tokens so that existing
+and new rows are compared alike."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .. import models
+from ..names import normalise_name
+from .values import Bad
+
+Token = tuple[str, object]
+
+
+def _jur_key(name: str) -> str:
+    text = "".join(unicodedata.normalize("NFKC", str(name)).split())
+    for prefix in ("河南省", "洛阳市"):
+        text = text.removeprefix(prefix)
+    return text
+
+
+class JurisdictionIndex:
+    """Names, other names (alt_names) and codes → today's jurisdiction pk; a retired
+    one (偃师市) gives its successor (偃师区)."""
+
+    def __init__(self):
+        rows = list(models.Jurisdiction.objects.all())
+        by_pk = {j.pk: j for j in rows}
+        self.names: dict[int, str] = {j.pk: j.name for j in rows}
+        self.current: dict[int, int] = {}  # pk → today's pk
+        self._index: dict[str, int] = {}
+        for j in rows:
+            current = j
+            while current.successor_id:
+                current = by_pk[current.successor_id]
+            self.current[j.pk] = current.pk
+            for name in (j.name, j.code, *j.alt_names.replace("，", ",").split(",")):
+                if name.strip():
+                    self._index.setdefault(_jur_key(name), current.pk)
+        # 洛阳市涧西区 and 涧西区 are one; 伊滨区 is also written 洛阳伊滨区.
+        for key, pk in list(self._index.items()):
+            if not key.startswith("洛阳"):
+                self._index.setdefault("洛阳" + key, pk)
+
+    def resolve(self, name: str) -> int:
+        pk = self._index.get(_jur_key(name))
+        if pk is None:
+            raise Bad(f"未知的县区“{name}”（应为洛阳市的县、区或开发区，如 涧西区、新安县、高新区）")
+        return pk
+
+
+@dataclass
+class NewEnterprise:
+    uscc: str
+    name: str
+    fiscal_home_id: int
+    row: int
+
+
+class EnterpriseIndex:
+    def __init__(self, *, with_details: bool = False):
+        fields = ["pk", "uscc", "name", "name_key", "fiscal_home_id"]
+        self.by_code: dict[str, int] = {}
+        self.names: dict[int, tuple[str, str]] = {}  # pk → (name, uscc)
+        self.by_name: dict[str, list[Token]] = defaultdict(list)
+        self.homes: dict[int, int] = {}
+        for pk, code, name, key, home in models.Enterprise.objects.values_list(*fields).iterator(chunk_size=5000):
+            self.by_code[code] = pk
+            self.names[pk] = (name, code)
+            self.by_name[key].append(("pk", pk))
+            self.homes[pk] = home
+        self.new: dict[str, NewEnterprise] = {}
+
+    def token_for_code(self, code: str) -> Token | None:
+        if code in self.by_code:
+            return ("pk", self.by_code[code])
+        if code in self.new:
+            return ("new", code)
+        return None
+
+    def add(self, *, uscc: str, name: str, fiscal_home_id: int, row: int) -> Token:
+        self.new[uscc] = NewEnterprise(uscc, name, fiscal_home_id, row)
+        self.by_name[normalise_name(name)].append(("new", uscc))
+        return ("new", uscc)
+
+    def label(self, token: Token) -> str:
+        if token[0] == "pk":
+            name, code = self.names[token[1]]
+        else:
+            name, code = self.new[token[1]].name, token[1]
+        return f"{name}（{code}）"
+
+    def match_name(self, name: str) -> Token:
+        """Exactly one enterprise whose normalised name is this one's, or Bad: a list
+        without credit codes is never guessed."""
+        found = self.by_name.get(normalise_name(name), [])
+        if not found:
+            raise Bad(f"未匹配到企业：系统中没有名称为“{name}”的企业（已忽略括号、空格和有限公司写法的差异），"
+                      "请补充统一社会信用代码，或先导入企业名录")
+        if len(found) > 1:
+            raise Bad(f"匹配到多家企业：{'、'.join(self.label(t) for t in found)}，请补充统一社会信用代码")
+        return found[0]
+
+
+class PartyIndex:
+    """Investors or service operators: by credit code, or (investors without a code,
+    i.e. contractual funds) by normalised name."""
+
+    def __init__(self, model):
+        self.by_code: dict[str, int] = {}
+        self.by_name: dict[str, list[Token]] = defaultdict(list)
+        self.names: dict[int, str] = {}
+        for pk, code, name in model.objects.values_list("pk", "uscc", "name"):
+            if code:
+                self.by_code[code] = pk
+            self.by_name[normalise_name(name)].append(("pk", pk))
+            self.names[pk] = name
+        self.new: dict[object, dict] = {}  # key (code, or ("name", key)) → fields
+
+    def find(self, *, code: str | None, name: str) -> Token | None:
+        if code:
+            if code in self.by_code:
+                return ("pk", self.by_code[code])
+            return ("new", code) if code in self.new else None
+        found = self.by_name.get(normalise_name(name), [])
+        if len(found) > 1:
+            raise Bad(f"名称“{name}”匹配到多家机构：{'、'.join(self.describe(t) for t in found)}，请填写统一社会信用代码")
+        return found[0] if found else None
+
+    def add(self, *, code: str | None, name: str, **fields) -> Token:
+        key = code or ("name", normalise_name(name))
+        self.new[key] = {"uscc": code, "name": name, **fields}
+        self.by_name[normalise_name(name)].append(("new", key))
+        return ("new", key)
+
+    def describe(self, token: Token) -> str:
+        return self.names[token[1]] if token[0] == "pk" else self.new[token[1]]["name"]

@@ -1,0 +1,151 @@
+"""Cell values as bureaus write them, turned into Python values or refused with a
+reason in Chinese. Every parser takes one cell (str, number, date or None, as
+csv or openpyxl gives it) and returns a value or raises `Bad(reason)`; a blank
+cell is handled by the caller (required or not), never by a parser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from ..uscc import clean_uscc, uscc_error
+
+
+class Bad(ValueError):
+    """A cell that cannot be read; the message is the reason shown to the user."""
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value, *, max_length: int | None = None) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number or code typed into a number cell
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    out = re.sub(r"\s+", " ", str(value)).strip()
+    if max_length and len(out) > max_length:
+        raise Bad(f"超过{max_length}个字符")
+    return out
+
+
+def fold(value) -> str:
+    """A choice as typed, for comparison: full-width folded, quotes and spaces dropped."""
+    out = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"[\s\"'“”‘’「」『』]", "", out)
+
+
+# --- credit codes -------------------------------------------------------------------
+
+def credit_code(value) -> str:
+    code = clean_uscc(text(value))
+    reason = uscc_error(code)
+    if reason:
+        raise Bad(f"统一社会信用代码无效：{reason}")
+    return code
+
+
+# --- dates ----------------------------------------------------------------------------
+
+# The forms the issue names, and nothing else: 2023-05-01, 2023/5/1, 2023年5月1日.
+# A trailing 00:00:00 is what Excel writes when a date cell is saved as csv.
+_DATE_FORMS = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?: 00:00(?::00)?)?"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 0?0:00(?::00)?)?"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+DATE_HELP = "写作 2023-05-01、2023/5/1 或 2023年5月1日，或使用 Excel 日期单元格"
+
+
+def date(value) -> dt.date:
+    if isinstance(value, dt.datetime):  # an Excel date cell (openpyxl gives datetime)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise Bad(f"日期格式不正确：“{text(value)}”，应{DATE_HELP}")
+    raw = unicodedata.normalize("NFKC", value).strip()
+    for form in _DATE_FORMS:
+        m = form.fullmatch(raw)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                raise Bad(f"日期不存在：“{value.strip()}”") from None
+    raise Bad(f"日期格式不正确：“{value.strip()}”，应{DATE_HELP}")
+
+
+def three_years_validity(announced: dt.date) -> dt.date:
+    """The last day of a three-year validity counted from the announcement day,
+    which counts as the first day: 2023-05-01 → 2026-04-30 (the project's reading of
+    MIIT's "有效期三年", as in docs/facts-format.md). From 29 February, the third
+    anniversary falls on 1 March, so the validity ends on 28 February."""
+    try:
+        anniversary = announced.replace(year=announced.year + 3)
+    except ValueError:  # 29 February
+        anniversary = dt.date(announced.year + 3, 3, 1)
+    return anniversary - dt.timedelta(days=1)
+
+
+# --- numbers --------------------------------------------------------------------------
+
+def money(value) -> Decimal:
+    """Yuan: not negative, at most two decimal places (fen). Thousands separators
+    and a trailing 元 are tolerated; 万元 is not (the heading says 元)."""
+    if isinstance(value, bool):
+        raise Bad("金额格式不正确")
+    if isinstance(value, float):
+        raw = repr(value)  # shortest repr: 1234567.89 stays 1234567.89
+    else:
+        raw = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").removesuffix("元").strip()
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise Bad(f"金额格式不正确：“{text(value)}”") from None
+    if not amount.is_finite():
+        raise Bad(f"金额格式不正确：“{text(value)}”")
+    if amount < 0:
+        raise Bad(f"金额不能为负数：{text(value)}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise Bad(f"金额最多保留两位小数（分）：{text(value)}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def positive_int(value) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = unicodedata.normalize("NFKC", str(value)).strip()
+    if not re.fullmatch(r"\d+", raw) or int(raw) < 1:
+        raise Bad(f"应为正整数：“{text(value)}”")
+    return int(raw)
+
+
+# --- choices --------------------------------------------------------------------------
+
+def choice(canonical: dict[str, str], *, label: str, aliases: dict[str, str] | None = None):
+    """A parser for a closed list: `canonical` maps each label a template shows to the
+    stored value, `aliases` other ways bureaus write the same; quotes, spaces and
+    full-width forms do not matter."""
+    folded = {fold(k): v for k, v in {**canonical, **(aliases or {})}.items()}
+    allowed = "、".join(canonical)
+
+    def parse(value):
+        got = folded.get(fold(text(value)))
+        if got is None:
+            raise Bad(f"未知的{label}“{text(value)}”，应为：{allowed}")
+        return got
+
+    parse.allowed = allowed
+    return parse
+
+
+def yes_no(value) -> bool:
+    raw = fold(text(value))
+    if raw in {"是", "Y", "YES", "y", "yes", "已上市", "1", "TRUE", "true"}:
+        return True
+    if raw in {"否", "N", "NO", "n", "no", "未上市", "0", "FALSE", "false"}:
+        return False
+    raise Bad(f"应填“是”或“否”：“{text(value)}”")
