@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "zjtx.registry",
     "zjtx.accounts",
     "zjtx.fulfilment",
+    "zjtx.policy_admin",
     "zjtx.web",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.policy_index, name="home"),
     path("policy/", views.policy_index, name="policy-index"),
     path("policy/<int:number>/", views.policy_article, name="policy-article"),
+    path("policy/", include("zjtx.policy_admin.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("zjtx.registry.urls")),
     path("fulfilment/", include("zjtx.fulfilment.urls")),

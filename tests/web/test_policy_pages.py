@@ -10,6 +10,9 @@ from django.utils.html import escape
 
 from zjtx.policy.pack import load_pack
 
+# The pages read the policy changes the city admin has made, from the database.
+pytestmark = pytest.mark.django_db
+
 PACK = load_pack()
 HEADER = "洛阳市支持“专精特新”中小企业高质量发展政策措施 · ZJTX"
 

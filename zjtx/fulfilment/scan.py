@@ -130,10 +130,28 @@ def _record_revision(ent: Entitlement, *, new_amount: Decimal, new_parts: dict, 
     return True
 
 
+def _evaluate(doc: dict, pack) -> dict:
+    if pack is None:
+        from zjtx.policy_admin.services import effective_pack
+
+        pack = effective_pack()
+    return evaluate_case(read_case(doc, pack=pack)).to_json()
+
+
+def line_key(line: dict) -> str:
+    return f"{line['item']}:{line['event']}"
+
+
+def evaluate_registry(*, pack=None) -> dict[str, dict]:
+    """The reward lines a scan would find now, by entitlement key; writes nothing."""
+    doc, _ = scan_facts()
+    return {line_key(line): line for line in _evaluate(doc, pack)["reward_lines"]}
+
+
 @transaction.atomic
-def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None) -> ScanReport:
+def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, pack=None) -> ScanReport:
     doc, settled = scan_facts()
-    result = evaluate_case(read_case(doc)).to_json()
+    result = _evaluate(doc, pack)
     report = ScanReport(unchanged=len(settled))
     existing = {e.key: e for e in Entitlement.objects.select_related("claim")}
     now = timezone.now()
@@ -141,7 +159,7 @@ def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None) 
     lines = result["reward_lines"]
     jurisdictions = dict(Jurisdiction.objects.values_list("code", "pk"))
     for n, line in enumerate(lines, 1):
-        key = f"{line['item']}:{line['event']}"
+        key = line_key(line)
         seen.add(key)
         values = _values(line)
         ent = existing.get(key)

@@ -1,0 +1,10 @@
+from django import forms
+
+
+class PolicyChangeForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("parameter", "参数"), ("interpretation", "解读")], widget=forms.HiddenInput)
+    key = forms.CharField(widget=forms.HiddenInput)
+    value = forms.CharField(label="新值", max_length=60)
+    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}),
+                                     error_messages={"invalid": "日期应写为 YYYY-MM-DD"})
+    reason = forms.CharField(label="修改理由", widget=forms.Textarea(attrs={"rows": 3}))
