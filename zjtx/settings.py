@@ -6,6 +6,7 @@ environment (ZJTX_*), so one settings module serves both.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
     "zjtx.registry",
     "zjtx.accounts",
     "zjtx.fulfilment",
@@ -62,11 +64,26 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view says otherwise (the login page does).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each registry change in its history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Locks out repeated failed logins (django-axes); last, as its docs ask.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed logins for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("ZJTX_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ZJTX_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "zjtx.urls"
 WSGI_APPLICATION = "zjtx.wsgi.application"
@@ -81,6 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The menu for base.html (links only to pages that exist, by role).
+                "zjtx.web.context_processors.navigation",
             ],
         },
     },
@@ -114,8 +133,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("ZJTX_STATIC_ROOT", VAR_DIR / "static"))
 
 if not DEBUG:
+    # Production behind HTTPS (README, "Production"): `zjtx check --deploy` passes.
     SESSION_COOKIE_SECURE = _env_bool("ZJTX_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = _env_bool("ZJTX_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("ZJTX_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("ZJTX_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("ZJTX_HSTS_PRELOAD", True)
+    if _env_bool("ZJTX_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("ZJTX_SESSION_SECONDS", str(8 * 3600)))  # a working day
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

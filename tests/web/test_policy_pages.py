@@ -145,3 +145,12 @@ def test_unknown_article_is_404(client, url):
     assert response.status_code == 404
     # The Chinese 404 page (DEBUG is off under test) renders inside the site layout.
     assert "页面不存在" in response.content.decode()
+
+
+def test_anonymous_visitor_is_sent_to_the_login_form():
+    from django.test import Client
+
+    response = Client().get("/policy/1/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+    login = Client().get("/accounts/login/").content.decode()
+    assert 'name="username"' in login and 'name="password"' in login
