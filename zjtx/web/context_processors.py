@@ -1,0 +1,70 @@
+"""The site navigation, computed once per request for base.html.
+
+Links are reversed here, not in the template, so that a page still under
+construction elsewhere (its URL name not yet registered) is simply left out of
+the menu instead of breaking every page with NoReverseMatch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from zjtx.accounts.models import Role, role_of
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _section(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.url_name in ("home", "policy-index", "policy-article"):
+        return "policy"
+    if match.namespace == "registry" and (match.url_name or "").startswith("enterprise"):
+        return "enterprises"
+    if match.namespace == "registry" and (match.url_name or "").startswith("import"):
+        return "imports"
+    if match.url_name in ("workbench", "dashboard"):
+        return "workbench"
+    return ""
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    section = _section(request)
+    # (section, label, URL names to try, who sees it)
+    candidates = []
+    if signed_in:
+        role = role_of(user)
+        candidates = [("workbench", "工作台", ("workbench", "dashboard"), True),
+                      ("enterprises", "企业库", ("registry:enterprise-list",), True),
+                      ("imports", "数据导入", ("registry:import-home",), role == Role.CITY_ADMIN)]
+    candidates.append(("policy", "政策条款", ("policy-index",), True))
+    links = []
+    for key, label, names, allowed in candidates:
+        url = next((u for u in map(_url, names) if u), None) if allowed else None
+        if url:
+            links.append(NavLink(label, url, key == section))
+    account = None
+    if signed_in:
+        profile = getattr(user, "profile", None)
+        full_name = f"{user.last_name}{user.first_name}".strip()
+        role_label = profile.get_role_display() if profile else ("系统管理员" if user.is_superuser else "")
+        unit = profile.display_unit if profile else ""
+        account = {"name": full_name or user.get_username(), "username": user.get_username(),
+                   "role": role_label, "unit": unit}
+    return {"nav_links": links, "nav_account": account}
