@@ -12,6 +12,9 @@ import os
 
 import pytest
 
+# Shared fixtures (`world`, `make_user`) for the tests of every app.
+pytest_plugins = ["tests.fixtures.world"]
+
 NEEDS_POSTGRES = (
     "needs PostgreSQL: set ZJTX_DATABASE_URL=postgres://USER@HOST:5432/zjtx "
     "(e.g. postgres://root@127.0.0.1:5432/zjtx), or deselect with -m 'not postgres'"

@@ -146,7 +146,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("ZJTX_SESSION_SECONDS", str(8 * 3600)))  # a working day
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
 
 # Claim notifications by e-mail: the console in development; production sets an SMTP backend.

@@ -4,7 +4,8 @@ from django.urls import include, path
 from zjtx.web import views
 
 urlpatterns = [
-    path("", views.policy_index, name="home"),
+    path("", views.workbench, name="workbench"),
+    path("", views.workbench, name="home"),  # the older name of the same page
     path("policy/", views.policy_index, name="policy-index"),
     path("policy/<int:number>/", views.policy_article, name="policy-article"),
     path("policy/", include("zjtx.policy_admin.urls")),

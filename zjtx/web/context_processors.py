@@ -31,7 +31,7 @@ def _section(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return ""
-    if match.url_name in ("home", "policy-index", "policy-article"):
+    if match.url_name in ("policy-index", "policy-article", "policy-change", "policy-changes"):
         return "policy"
     if match.namespace == "registry" and (match.url_name or "").startswith("enterprise"):
         return "enterprises"

@@ -4,6 +4,11 @@ from django.shortcuts import render
 from zjtx.accounts.scope import is_city_admin
 from zjtx.policy_admin.services import effective_pack
 from zjtx.web import selectors
+from zjtx.web.workbench import workbench_for
+
+
+def workbench(request):
+    return render(request, "zjtx/web/workbench.html", {"wb": workbench_for(request.user)})
 
 
 def policy_index(request):

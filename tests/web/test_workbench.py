@@ -1,0 +1,47 @@
+"""Each role's workbench shows its own to-dos and counts, within its scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from zjtx.fulfilment.scan import run_scan
+from zjtx.web.workbench import workbench_for
+
+pytestmark = pytest.mark.django_db
+
+
+def todo(wb, label):
+    return next(t for t in wb.todos if t.label == label).count
+
+
+def test_todos_follow_the_claims_each_role_must_act_on(world):
+    run_scan()
+    assert todo(workbench_for(world["ent_jx"]), "待确认意愿和收款账户（含退回补正）") == 1
+    assert todo(workbench_for(world["ent_jx"]), "待我处理的申领") == 1
+    assert todo(workbench_for(world["district_410305"]), "待我处理的申领") == 0  # nothing confirmed yet
+    admin = workbench_for(world["city_admin"])
+    assert todo(admin, "扫描发现的差异待复核") == 0
+    assert any(c.id == "claims-by-state" for c in admin.charts)
+
+
+def test_counts_stay_within_the_jurisdiction(world):
+    from tests.registry.factories import recognition
+
+    recognition(world["xa"], tier="provincial", kind="review", on="2026-02-20", to="2029-02-19")
+    county = {s.label: s.value for s in workbench_for(world["county_410323"]).stats}
+    city = {s.label: s.value for s in workbench_for(world["city_admin"]).stats}
+    assert county["企业库企业"] == "1 家" and city["企业库企业"] == "2 家"
+    assert county["现有效省级专精特新中小企业"] == "1 家"
+
+
+def test_workbench_page_for_each_role_and_login_lands_there(world, client):
+    run_scan()
+    for name in ("city_admin", "jinrong", "finance_city", "county_410323", "finance_410323", "ent_jx"):
+        client.force_login(world[name])
+        page = client.get("/").content.decode()
+        assert "工作台" in page and "待办" in page, name
+    client.force_login(world["city_admin"])
+    page = client.get("/").content.decode()
+    assert "echarts-6.1.0.min.js" in page and 'id="claims-by-state-option"' in page
+    client.logout()
+    assert client.get("/").status_code == 302
