@@ -106,6 +106,8 @@ def documents(draw):
     inv_ids = [i["id"] for i in investors if i["id"] != "F0"]
     op_ids = [o["id"] for o in operators]
 
+    interpretations = {k: draw(st.sampled_from(v)) for k, v in INTERPRETATIONS.items()}
+    by_investor = interpretations["art6_annual_cap_scope"] == "investor"
     counter = iter(range(10**6))
     history, events = [], []
 
@@ -114,7 +116,7 @@ def documents(draw):
 
     def fact(history_entry: bool) -> list[dict]:
         kinds = ["recognition"] * 3 + ["art5"] * 4 + ["equity"] * 3 + ["burst"] * 3 + ["dup"] * 2
-        kinds += ["upgrade", "repeat"]
+        kinds += ["upgrade", "repeat", "neeq path", "listing day"]
         kinds += ["platform"] * 2 if op_ids else []
         kinds += ["paid"] * 4 if history_entry else []
         kind = draw(st.sampled_from(kinds))
@@ -125,7 +127,7 @@ def documents(draw):
                   "valid_to": (d + dt.timedelta(days=draw(st.sampled_from([0, 100, 400, 1095])))).isoformat()}
         elif kind == "art5":
             e = draw(st.sampled_from(ent_ids))
-            what = draw(st.sampled_from(["ipo"] * 3 + ["withdrawn"] + ["neeq"] * 3 + ["regional"] * 2))
+            what = draw(st.sampled_from(["ipo"] * 4 + ["withdrawn"] + ["neeq"] * 3 + ["regional"] * 2))
             if what == "ipo":
                 path, node = draw(st.sampled_from(IPO_NODES))
                 listed_on = next(x.get("listed_on") for x in enterprises if x["id"] == e)
@@ -143,7 +145,7 @@ def documents(draw):
         elif kind in ("equity", "burst"):
             # a burst: one day's investments into one investee, or by one investor
             investee, investor = draw(st.sampled_from(ent_ids)), draw(st.sampled_from(inv_ids))
-            same_investee = draw(st.booleans())
+            same_investee = draw(st.sampled_from([not by_investor] * 3 + [by_investor]))  # mostly one cap party
             out = []
             for _ in range(draw(st.integers(2, 5)) if kind == "burst" else 1):
                 g = {"id": f"{'h' if history_entry else 'ev'}{next(counter)}", "date": d.isoformat(),
@@ -151,12 +153,17 @@ def documents(draw):
                      "investor": draw(st.sampled_from(inv_ids)) if same_investee else investor,
                      "investee": investee if same_investee else draw(st.sampled_from(ent_ids)),
                      "round": draw(st.sampled_from(["A", "B"])),
-                     "vehicle": "direct", "paid_in": draw(st.sampled_from(PAID_IN))}
+                     "vehicle": "direct",
+                     "paid_in": draw(st.sampled_from(PAID_IN[1:4] if kind == "burst" else PAID_IN))}
                 if draw(st.integers(0, 9)) == 0:
                     g |= {"vehicle": "fund_setup", "investee": "F0"}
                 if draw(st.booleans()):
                     g["tranche"] = draw(st.integers(1, 3))
                 out.append(g)
+            if kind == "burst" and draw(st.booleans()):  # the same cap party again, later that year
+                later = [x for x in DATES if x > d and x.year == d.year]
+                if later:
+                    out.append(out[0] | {"id": f"{out[0]['id']}y", "date": draw(st.sampled_from(later)).isoformat()})
             return out
         elif kind == "platform":
             f |= {"type": "platform_recognized", "operator": draw(st.sampled_from(op_ids)),
@@ -177,6 +184,20 @@ def documents(draw):
                       "valid_to": (later + dt.timedelta(days=400)).isoformat()}
                 g = f | {"type": "little_giant_recognized"}
             return [f, g | {"id": f"{f['id']}u", "date": later.isoformat()}]
+        elif kind == "neeq path":  # basic layer, later the innovation layer: the ceiling binds
+            e = draw(st.sampled_from(ent_ids))
+            f |= {"type": "neeq", "enterprise": e, "action": "basic_listed"}
+            later = max(d, date())
+            action = draw(st.sampled_from(["entered_innovation_from_basic", "innovation_listed_direct"]))
+            return [f, f | {"id": f"{f['id']}n", "date": later.isoformat(), "action": action}]
+        elif kind == "listing day":  # the listing node on the entry's own listing date
+            listed = [x for x in enterprises if "listed_on" in x]
+            if not listed:
+                return []
+            x = draw(st.sampled_from(listed))
+            path = draw(st.sampled_from(["domestic", "overseas"]))
+            f |= {"date": x["listed_on"], "type": "ipo_node", "enterprise": x["id"], "path": path,
+                  "node": "listed", "exchange": "深圳证券交易所"}
         elif kind == "repeat":  # the same fact again from another source: not a duplicate
             earlier = [g for g in history + events if g["type"] not in ("reward_paid", "equity_investment")]
             if not earlier:
@@ -233,11 +254,11 @@ def documents(draw):
     for e in ent_ids:  # most enterprises hold a recognition through most of the window
         if draw(st.integers(0, 3)):
             history.append({"id": f"h{next(counter)}", "date": "2021-03-01",
-                            "type": draw(st.sampled_from(RECOGNITIONS[:3])), "enterprise": e,
+                            "type": draw(st.sampled_from(RECOGNITIONS[:3] * 3 + RECOGNITIONS[3:])), "enterprise": e,
                             "valid_to": draw(st.sampled_from(["2022-12-31", "2026-12-31", "2026-12-31"]))})
     for _ in range(draw(st.integers(0, 6))):
         history.extend(fact(True))
-    for _ in range(draw(st.integers(1, 16))):
+    for _ in range(draw(st.integers(1, 20))):
         events.extend(fact(False))
     for f in history:  # history ids are optional; keep those a reward_paid names
         if f["type"] != "reward_paid" and not any(g.get("event") == f["id"] for g in history):
@@ -245,7 +266,7 @@ def documents(draw):
                 del f["id"]
     doc = {"jurisdictions": JURISDICTIONS, "enterprises": enterprises, "investors": investors,
            "operators": operators, "history": history, "events": events,
-           "interpretations": {k: draw(st.sampled_from(v)) for k, v in INTERPRETATIONS.items()}}
+           "interpretations": interpretations}
     if draw(st.booleans()):
         doc["parameters"] = {k: draw(st.sampled_from(v)) for k, v in PARAMETERS.items()
                              if draw(st.integers(0, 2)) == 0}
@@ -387,11 +408,16 @@ def check_invariants(case, result: dict):
 def features(doc, result) -> set[str]:
     """What an example exercises (for event() and the coverage test)."""
     out = set()
+    case = read_case(doc)
     for line in result["reward_lines"]:
         if "capped_by" in line:
             out.add(line["capped_by"])
         if line["article"] == 5 and line["item"].startswith("art5_neeq"):
             out.add("neeq line")
+            day = max(dt.date.fromisoformat(next(f["date"] for f in doc["events"] if f["id"] == line["event"])),
+                      case.effective_date)
+            if Decimal(line["amount"]) < Decimal(case.param(line["item"], day)):
+                out.add("neeq ceiling cut")
         if line.get("local_unit") is None:
             out.add("city pays all")
     reasons = {r["reason"] for r in result["rejected"]}
@@ -469,6 +495,6 @@ def test_the_generator_has_teeth():
               "R_DISPLAY_BOARD", "R_NOT_ELIGIBLE_TIER", "R_NOT_ZJTX_AT_EVENT",
               "art1_upgrade top_up line", "art17_upgrade top_up line", "neeq line",
               "city pays all", "history payment", "parameter override", "as-of",
-              "listed node on the entry's listing date"]
+              "listed node on the entry's listing date", "neeq ceiling cut"]
     missing = [w for w in wanted if seen[w] < 3]
     assert not missing, (missing, seen)
