@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "zjtx.registry",
     "zjtx.accounts",
     "zjtx.fulfilment",
+    "zjtx.applications",
     "zjtx.policy_admin",
     "zjtx.web",
 ]
@@ -131,6 +132,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 # `zjtx collectstatic` target for a production web server; runserver serves from the apps.
 STATIC_ROOT = Path(os.environ.get("ZJTX_STATIC_ROOT", VAR_DIR / "static"))
+# Uploaded evidence (applications). Never served as static files: only through the
+# login- and scope-checked attachment view, so no MEDIA_URL route exists.
+MEDIA_ROOT = Path(os.environ.get("ZJTX_MEDIA_ROOT", VAR_DIR / "media"))
 
 if not DEBUG:
     # Production behind HTTPS (README, "Production"): `zjtx check --deploy` passes.

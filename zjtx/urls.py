@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("registry/", include("zjtx.registry.urls")),
     path("fulfilment/", include("zjtx.fulfilment.urls")),
+    path("applications/", include("zjtx.applications.urls")),
     path("admin/", admin.site.urls),
 ]

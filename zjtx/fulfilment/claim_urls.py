@@ -1,6 +1,7 @@
 """Claims, ledger, audit, notifications and the scan (namespace `fulfilment`)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
     path("scan/", views.scan, name="scan"),
+    # The application forms live in zjtx.applications; this is the name the nav links.
+    path("apply/", RedirectView.as_view(pattern_name="applications:new", query_string=True), name="apply"),
 ]

@@ -1,0 +1,29 @@
+"""Read-only: applications change only through the services (submit, accept, reject)."""
+
+from django.contrib import admin
+
+from .models import Application, Attachment
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "state", "applicant", "submitted_at", "decided_by", "registry_ref"]
+    list_filter = ["kind", "state"]
+    inlines = [AttachmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
