@@ -156,6 +156,13 @@ def _starts(sorted_key: np.ndarray) -> np.ndarray:
     return first
 
 
+def _among(codes: np.ndarray, allowed) -> np.ndarray:
+    """codes ∈ allowed, for small non-negative codes (a lookup table: faster than np.isin)."""
+    table = np.zeros(max(max(allowed) + 1, int(codes.max(initial=0)) + 1), bool)
+    table[list(allowed)] = True
+    return table[codes]
+
+
 def _position(items) -> np.ndarray:
     """Item code → its position in `items`, -1 if absent."""
     table = np.full(len(ITEMS), -1, np.int64)
@@ -202,11 +209,51 @@ def _covered(iv_party, iv_start, iv_end, iv_group, q_party, q_day):
     """For each query (party, day): is the day inside some interval [start, end] of that
     party, of group True and of group False? Intervals and queries are sorted together
     by (party, day), an interval before a query of its start day; the running maximum
-    of interval ends, offset by party so that it never carries over to the next party,
-    then says whether an interval started on or before the day still runs."""
+    of interval ends, with the party in its high bits so that it never carries over to
+    the next party, then says whether an interval started on or before the day still
+    runs. All of it is packed in one int64 key (party, day, query?, group, end or
+    query number), sorted by value: no gather in a random order."""
     m, k = len(iv_party), len(q_party)
     if k == 0 or m == 0:
         return np.zeros(k, bool), np.zeros(k, bool)
+    lo = min(int(iv_start.min()), int(q_day.min()))
+    day_bits = (max(int(iv_start.max()), int(q_day.max())) - lo).bit_length()
+    end_bits = (int(iv_end.max()) - lo + 1).bit_length()
+    low_bits = max(end_bits, (k - 1).bit_length())
+    party_bits = max(int(iv_party.max()), int(q_party.max())).bit_length()
+    if party_bits + day_bits + 2 + low_bits > 63:
+        return _covered_by_order(iv_party, iv_start, iv_end, iv_group, q_party, q_day)
+    shift_day, shift_party = 2 + low_bits, 2 + low_bits + day_bits
+    key = np.empty(m + k, np.int64)
+    key[:m] = iv_party
+    key[:m] <<= shift_party
+    key[:m] |= (iv_start.astype(np.int64) - lo) << shift_day
+    key[:m] |= iv_group.astype(np.int64) << low_bits
+    key[:m] |= iv_end.astype(np.int64) - lo + 1
+    key[m:] = q_party
+    key[m:] <<= shift_party
+    key[m:] |= (q_day.astype(np.int64) - lo) << shift_day
+    key[m:] |= (1 << (low_bits + 1)) | np.arange(k)
+    key.sort()
+    low = key & ((1 << low_bits) - 1)
+    kind = (key >> low_bits) & 3  # 0 other interval, 1 qualifying interval, 2 query
+    is_query = kind == 2
+    base = (key >> shift_party) << end_bits
+    query = low[is_query]
+    need = base[is_query] + ((key[is_query] >> shift_day) & ((1 << day_bits) - 1)) + 1
+    end = base | low
+    out = []
+    for g in (1, 0):
+        running = np.maximum.accumulate(np.where(kind == g, end, base))
+        covered = np.zeros(k, bool)
+        covered[query] = running[is_query] >= need
+        out.append(covered)
+    return out[0], out[1]
+
+
+def _covered_by_order(iv_party, iv_start, iv_end, iv_group, q_party, q_day):
+    """_covered for keys too wide to pack: the same sweep through a lexsort."""
+    m, k = len(iv_party), len(q_party)
     party = np.concatenate([iv_party, q_party]).astype(np.int64)
     day = np.concatenate([iv_start, q_day]).astype(np.int64)
     lo = int(day.min())
@@ -299,7 +346,7 @@ class _Run:
         # Order and state 2: a fact whose source_record was already taken has no effect at all.
         self.taken = ~_duplicates(f.source)
         event = ~f.is_history
-        pays_nothing = np.isin(t, (T_INNOVATIVE, T_CITY, T_IPO_WITHDRAWN)) | (
+        pays_nothing = _among(t, (T_INNOVATIVE, T_CITY, T_IPO_WITHDRAWN)) | (
             (t == T_NEEQ) & (f.action == DEMOTED))
         self.judged = event & self.taken & ~pays_nothing  # events a money rule judges
         # The outcome of every fact row.
@@ -323,6 +370,10 @@ class _Run:
 
     def item_amounts(self, item: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Each item's parameter (its amount) in force on the attribution day."""
+        steps = self.pol.money_steps
+        if all(len(steps[name][0]) == 1 for name in ITEMS if name in steps):
+            table = np.array([steps[name][1][0] if name in steps else 0 for name in ITEMS], np.int64)
+            return table[item]
         out = np.zeros(len(item), np.int64)
         for code in np.flatnonzero(np.bincount(item, minlength=len(ITEMS))):
             sel = item == code
@@ -362,9 +413,9 @@ class _Run:
         qualifies for nothing (创新型, 市级), 2 none. Every recognition fact counts,
         history or event, whatever its place in the order."""
         f = self.f
-        iv = np.flatnonzero(self.taken & np.isin(f.type, QUALIFYING + NON_QUALIFYING))
+        iv = np.flatnonzero(self.taken & _among(f.type, QUALIFYING + NON_QUALIFYING))
         qualifying, other = _covered(f.party[iv], f.day[iv], f.valid_to[iv],
-                                     np.isin(f.type[iv], QUALIFYING), enterprise, f.day[rows])
+                                     _among(f.type[iv], QUALIFYING), enterprise, f.day[rows])
         return np.where(qualifying, 0, np.where(other, 1, 2)).astype(np.int8)
 
     def listed_nodes(self) -> np.ndarray:
@@ -388,7 +439,7 @@ class _Run:
         """Art. 1: 对已认定和新认定的国家专精特新"小巨人"企业和省"专精特新"中小企业分别给予
         30万元和10万元一次性奖励 — once per enterprise and tier."""
         f, pol = self.f, self.pol
-        rows = np.flatnonzero(self.judged & np.isin(f.type, QUALIFYING))
+        rows = np.flatnonzero(self.judged & _among(f.type, QUALIFYING))
         day, eff = f.day[rows], pol.effective
         reason = np.full(len(rows), -1, np.int8)
         # D9 "已认定": a recognition made before the policy counts if still valid on its first
@@ -433,7 +484,7 @@ class _Run:
         """Art. 5 促进企业上市: each listing node once per enterprise; the NEEQ lines of one
         enterprise never above the direct innovation-layer amount (D6)."""
         f, pol = self.f, self.pol
-        rows = np.flatnonzero(self.judged & np.isin(f.type, (T_IPO, T_NEEQ, T_REGIONAL)))
+        rows = np.flatnonzero(self.judged & _among(f.type, (T_IPO, T_NEEQ, T_REGIONAL)))
         t, day, e, eff = f.type[rows], f.day[rows], f.party[rows], pol.effective
         item = np.where(t == T_IPO, _IPO_ITEM[f.path[rows], f.node[rows]],
                         np.where(t == T_NEEQ, _NEEQ_ITEM[f.action[rows]],
@@ -452,7 +503,7 @@ class _Run:
         keep = reason < 0
         rows, item, e = rows[keep], item[keep], e[keep]
         # D6: an entry from the basic layer is first only if never in the innovation layer before.
-        innovation = np.flatnonzero(self.taken & (f.type == T_NEEQ) & np.isin(f.action, (ENTERED, DIRECT)))
+        innovation = np.flatnonzero(self.taken & (f.type == T_NEEQ) & ((f.action == ENTERED) | (f.action == DIRECT)))
         seen_innovation = self.parties.neeq_innovation[e] | (
             self.first_row(innovation, f.party[innovation])[e] < rows)
         not_first = (f.type[rows] == T_NEEQ) & (f.action[rows] == ENTERED) & seen_innovation
@@ -460,7 +511,7 @@ class _Run:
         walk = _Walk(e, self.n_parties)
         rows, item, not_first = rows[walk.order], item[walk.order], not_first[walk.order]
         amount = self.item_amounts(item, self.attr[rows])
-        neeq = np.isin(item, NEEQ_ITEMS)
+        neeq = _among(item, NEEQ_ITEMS)
         ceiling = pol.money(NEEQ_CEILING, self.attr[rows])
         k_of = _position(ART5_ITEMS)
         paid = self.paid_state(walk, len(ART5_ITEMS), k_of[self.paid_item])
@@ -584,14 +635,18 @@ class _Run:
         remainder. The years are charged with the final amounts."""
         starts = batch_start[ends]
         sizes = ends - starts + 1
+        group = year_group[ends]
+        left = np.maximum(annual[ends] - year_used[group], 0)
+        if (sizes == 1).all():  # one investment a day: it takes at most what is left
+            final = np.where(live[ends], np.minimum(amount[ends], left), 0)
+            year_used[group] += np.maximum(final, 0)
+            return ends, final
         members = _ranges(starts, sizes)
         offsets = np.cumsum(sizes) - sizes
         day_of = np.repeat(np.arange(len(ends)), sizes)
         alive = live[members]
         weight = np.where(alive, amount[members], 0)
         wanted = np.add.reduceat(weight, offsets)
-        group = year_group[ends]
-        left = np.maximum(annual[ends] - year_used[group], 0)
         over = wanted > left
         final = weight.copy()
         if over.any():
@@ -621,7 +676,7 @@ class _Run:
         group = np.concatenate([walk.group, h_group[found]])
         other = np.concatenate([other, h_other[found]])
         rnd = np.concatenate([f.round[rows], self.paid_round[sel][found]])
-        ids = _factorize((group, walk.size), (other, self.n_parties), (rnd, int(rnd.max(initial=0)) + 1))
+        ids = _factorize((group, walk.size), _dense(other, self.n_parties), _dense(rnd, int(rnd.max(initial=0)) + 1))
         used = np.zeros(int(ids.max(initial=-1)) + 1, np.int64)
         np.add.at(used, ids[m:], self.paid_amount[sel][found])
         return ids[:m], used
@@ -691,12 +746,12 @@ class _Run:
 
     def results(self) -> Results:
         f = self.f
-        tier_rows = np.flatnonzero(self.judged & np.isin(f.type, (T_IPO, T_NEEQ, T_REGIONAL, T_EQUITY)))
+        tier_rows = np.flatnonzero(self.judged & _among(f.type, (T_IPO, T_NEEQ, T_REGIONAL, T_EQUITY)))
         tier = np.full(len(f), -1, np.int8)
         tier[tier_rows] = self.tiers(tier_rows, np.where(
             f.type[tier_rows] == T_EQUITY, f.investee[tier_rows], f.party[tier_rows]))
         self.art1()
-        self.art5(tier[self.judged & np.isin(f.type, (T_IPO, T_NEEQ, T_REGIONAL))])
+        self.art5(tier[self.judged & _among(f.type, (T_IPO, T_NEEQ, T_REGIONAL))])
         self.art6(tier[self.judged & (f.type == T_EQUITY)])
         self.art17()
 
@@ -744,15 +799,30 @@ def _factorize(*keys: tuple[np.ndarray, int]) -> np.ndarray:
     room = 1
     for _, bound in keys:
         room *= max(int(bound), 1)
-    if room < INT63:
-        packed = np.zeros(m, np.int64)
-        for key, bound in keys:
-            packed *= int(bound)
-            packed += key
-        distinct = np.sort(packed)
-        distinct = distinct[_starts(distinct)]
-        return np.searchsorted(distinct, packed)
-    return np.unique(np.stack([k for k, _ in keys], axis=1), axis=0, return_inverse=True)[1].ravel()
+    if room >= INT63:
+        return np.unique(np.stack([k for k, _ in keys], axis=1), axis=0, return_inverse=True)[1].ravel()
+    packed = np.zeros(m, np.int64)
+    for key, bound in keys:
+        packed *= int(bound)
+        packed += key
+    shift = max(m - 1, 1).bit_length()
+    if room << shift < INT63:  # sort the keys with their row: the ids go straight back
+        packed <<= shift
+        packed |= np.arange(m)
+        packed.sort()
+        ids = np.empty(m, np.int64)
+        ids[packed & ((1 << shift) - 1)] = np.cumsum(_starts(packed >> shift)) - 1
+        return ids
+    distinct = np.sort(packed)
+    return np.searchsorted(distinct[_starts(distinct)], packed)
+
+
+def _dense(values: np.ndarray, bound: int) -> tuple[np.ndarray, int]:
+    """The values renumbered 0.. in their order, with the new bound (a smaller key)."""
+    present = np.zeros(bound, bool)
+    present[values] = True
+    rank = np.cumsum(present) - 1
+    return rank[values], int(rank[-1]) + 1 if bound else 0
 
 
 # --- the --json result -------------------------------------------------------------

@@ -195,6 +195,8 @@ class Policy:
 
 
 def _step(since: np.ndarray, days: np.ndarray) -> np.ndarray:
+    if len(since) == 1:  # one value on every date
+        return np.zeros(len(days), np.intp)
     return np.maximum(np.searchsorted(since, days, side="right") - 1, 0)
 
 
