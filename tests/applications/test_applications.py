@@ -156,7 +156,7 @@ def test_several_problems_are_shown_at_once(client, parties):
     assert "实缴金额必须大于零" in page and "企业库中没有" in page and "类型不允许" in page
 
 
-def test_a_request_too_large_to_be_valid_is_refused_unread(client, parties):
+def test_a_request_too_large_to_be_valid_is_refused_outright(client, parties):
     client.force_login(parties["investor"])
     r = client.post(NEW, investment(parties), CONTENT_LENGTH=str(60 * 1024 * 1024))
     assert r.status_code == 413 and "合计过大" in text(r)

@@ -14,7 +14,7 @@ ALLOWED = {
     ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
     ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
 }
-# A request carrying more than this cannot be a valid application: refused unread.
+# A request carrying more than this cannot be a valid application: refused outright.
 MAX_REQUEST_BYTES = MAX_FILES * MAX_BYTES + 1024 * 1024
 
 

@@ -56,7 +56,9 @@ def application_new(request):
     form_class = forms.FORM_OF_KIND[kind]
     if request.method == "GET":
         return render(request, "applications/new.html", {"form": form_class(), "kind": kind})
-    if _too_large(request):  # refused before Django reads the upload
+    # Refused before the form or the storage sees it (the web server's body limit is
+    # what stops an oversized upload at the door: client_max_body_size in production).
+    if _too_large(request):
         error = f"提交的文件合计过大：最多 {evidence.MAX_FILES} 个文件，每个不超过 10 MB"
         return render(request, "applications/new.html", {"form": form_class(), "kind": kind, "error": error},
                       status=413)

@@ -199,7 +199,6 @@ class ClaimQueue:
     counts: dict[str, int]  # by state, under the other filters
     total: int
     awaiting: int
-    years: list[int]
 
 
 def claim_queue(*, user, filters: ClaimFilters) -> ClaimQueue:
@@ -213,9 +212,14 @@ def claim_queue(*, user, filters: ClaimFilters) -> ClaimQueue:
         claims = claims.filter(mine)
     claims = claims.annotate(awaiting=Case(When(mine, then=Value(True)), default=Value(False),
                                            output_field=BooleanField())).order_by("-awaiting", "-created_at", "-pk")
-    years = sorted(visible.order_by().values_list("entitlement__budget_year", flat=True).distinct(), reverse=True)
     return ClaimQueue(claims=claims, counts=counts, total=sum(counts.values()),
-                      awaiting=_filtered(visible, filters).filter(mine).count(), years=years)
+                      awaiting=_filtered(visible, filters).filter(mine).count())
+
+
+def claim_years(user) -> list[int]:
+    """The budget years of the claims the user sees, newest first (the year filter)."""
+    years = claims_visible_to(user).order_by().values_list("entitlement__budget_year", flat=True).distinct()
+    return sorted(years, reverse=True)
 
 
 # --- one claim -------------------------------------------------------------------

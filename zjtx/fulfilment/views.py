@@ -73,9 +73,7 @@ def _errors(e: ValidationError) -> str:
 @login_required
 @refusals
 def claim_list(request):
-    years = selectors.claims_visible_to(request.user).order_by().values_list(
-        "entitlement__budget_year", flat=True).distinct()
-    form = forms.ClaimFilterForm(request.GET or None, years=sorted(set(years), reverse=True))
+    form = forms.ClaimFilterForm(request.GET or None, years=selectors.claim_years(request.user))
     queue = selectors.claim_queue(user=request.user, filters=form.filters() if form.is_bound else
                                   selectors.ClaimFilters())
     return render(request, "fulfilment/claim_list.html", {
