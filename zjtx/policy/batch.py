@@ -205,53 +205,47 @@ def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(offsets - starts, sizes)
 
 
-def _covered(iv_party, iv_start, iv_end, iv_group, q_party, q_day):
+def _covered(iv_party, iv_start, iv_end, q_party, q_day) -> np.ndarray:
     """For each query (party, day): is the day inside some interval [start, end] of that
-    party, of group True and of group False? Intervals and queries are sorted together
-    by (party, day), an interval before a query of its start day; the running maximum
-    of interval ends, with the party in its high bits so that it never carries over to
-    the next party, then says whether an interval started on or before the day still
-    runs. All of it is packed in one int64 key (party, day, query?, group, end or
-    query number), sorted by value: no gather in a random order."""
+    party? Intervals and queries are sorted together by (party, day), an interval before
+    a query of its start day; the running maximum of interval ends, with the party in
+    its high bits so that it never carries over to the next party, then says whether an
+    interval started on or before the day still runs. All of it is packed in one int64
+    key (party, day, query?, end or query number) and sorted by value: no gather in a
+    random order."""
     m, k = len(iv_party), len(q_party)
     if k == 0 or m == 0:
-        return np.zeros(k, bool), np.zeros(k, bool)
+        return np.zeros(k, bool)
     lo = min(int(iv_start.min()), int(q_day.min()))
     day_bits = (max(int(iv_start.max()), int(q_day.max())) - lo).bit_length()
     end_bits = (int(iv_end.max()) - lo + 1).bit_length()
     low_bits = max(end_bits, (k - 1).bit_length())
     party_bits = max(int(iv_party.max()), int(q_party.max())).bit_length()
-    if party_bits + day_bits + 2 + low_bits > 63:
-        return _covered_by_order(iv_party, iv_start, iv_end, iv_group, q_party, q_day)
-    shift_day, shift_party = 2 + low_bits, 2 + low_bits + day_bits
+    if party_bits + day_bits + 1 + low_bits > 63:
+        return _covered_by_order(iv_party, iv_start, iv_end, q_party, q_day)
+    shift_day, shift_party = 1 + low_bits, 1 + low_bits + day_bits
     key = np.empty(m + k, np.int64)
     key[:m] = iv_party
     key[:m] <<= shift_party
     key[:m] |= (iv_start.astype(np.int64) - lo) << shift_day
-    key[:m] |= iv_group.astype(np.int64) << low_bits
     key[:m] |= iv_end.astype(np.int64) - lo + 1
     key[m:] = q_party
     key[m:] <<= shift_party
     key[m:] |= (q_day.astype(np.int64) - lo) << shift_day
-    key[m:] |= (1 << (low_bits + 1)) | np.arange(k)
+    key[m:] |= (1 << low_bits) | np.arange(k)
     key.sort()
-    low = key & ((1 << low_bits) - 1)
-    kind = (key >> low_bits) & 3  # 0 other interval, 1 qualifying interval, 2 query
-    is_query = kind == 2
+    is_query = (key >> low_bits) & 1 == 1
     base = (key >> shift_party) << end_bits
-    query = low[is_query]
-    need = base[is_query] + ((key[is_query] >> shift_day) & ((1 << day_bits) - 1)) + 1
-    end = base | low
-    out = []
-    for g in (1, 0):
-        running = np.maximum.accumulate(np.where(kind == g, end, base))
-        covered = np.zeros(k, bool)
-        covered[query] = running[is_query] >= need
-        out.append(covered)
-    return out[0], out[1]
+    low = key & ((1 << low_bits) - 1)
+    running = np.maximum.accumulate(np.where(is_query, base, base | low))
+    key = key[is_query]
+    need = base[is_query] + ((key >> shift_day) & ((1 << day_bits) - 1)) + 1
+    covered = np.zeros(k, bool)
+    covered[key & ((1 << low_bits) - 1)] = running[is_query] >= need
+    return covered
 
 
-def _covered_by_order(iv_party, iv_start, iv_end, iv_group, q_party, q_day):
+def _covered_by_order(iv_party, iv_start, iv_end, q_party, q_day) -> np.ndarray:
     """_covered for keys too wide to pack: the same sweep through a lexsort."""
     m, k = len(iv_party), len(q_party)
     party = np.concatenate([iv_party, q_party]).astype(np.int64)
@@ -261,18 +255,13 @@ def _covered_by_order(iv_party, iv_start, iv_end, iv_group, q_party, q_day):
     is_query = np.concatenate([np.zeros(m, np.int64), np.ones(k, np.int64)])
     order = _order(m + k, (party, int(party.max()) + 1), (day - lo, width), (is_query, 2))
     in_order = is_query[order].astype(bool)
-    query = order[in_order] - m
     base = party[order] * width
-    need = (base + day[order] - lo + 1)[in_order]
-    out = []
-    for group in (True, False):
-        end = np.zeros(m + k, np.int64)
-        end[:m] = np.where(iv_group == group, iv_end.astype(np.int64) - lo + 1, 0)
-        running = np.maximum.accumulate(base + end[order])
-        covered = np.zeros(k, bool)
-        covered[query] = running[in_order] >= need
-        out.append(covered)
-    return out[0], out[1]
+    end = np.zeros(m + k, np.int64)
+    end[:m] = iv_end.astype(np.int64) - lo + 1
+    running = np.maximum.accumulate(base + end[order])
+    covered = np.zeros(k, bool)
+    covered[order[in_order] - m] = running[in_order] >= (base + day[order] - lo + 1)[in_order]
+    return covered
 
 
 def _latest_end_from(q_party, q_day, r_party, r_day, r_end) -> np.ndarray:
@@ -305,8 +294,17 @@ class _Walk:
     state of a party lives in arrays indexed by its group."""
 
     def __init__(self, party: np.ndarray, n_parties: int):
-        self.order = _order(len(party), (party, n_parties))
-        p = party[self.order]
+        m = len(party)
+        shift = max(m - 1, 1).bit_length()
+        if n_parties << shift < INT63:  # the party comes back from the sorted key itself
+            packed = party.astype(np.int64) << shift
+            packed |= np.arange(m)
+            packed.sort()
+            self.order = packed & ((1 << shift) - 1)
+            p = packed >> shift
+        else:
+            self.order = _order(m, (party, n_parties))
+            p = party[self.order]
         self.first = _starts(p)
         self.group = np.cumsum(self.first) - 1
         self.parties = p[self.first]
@@ -413,9 +411,14 @@ class _Run:
         qualifies for nothing (创新型, 市级), 2 none. Every recognition fact counts,
         history or event, whatever its place in the order."""
         f = self.f
-        iv = np.flatnonzero(self.taken & _among(f.type, QUALIFYING + NON_QUALIFYING))
-        qualifying, other = _covered(f.party[iv], f.day[iv], f.valid_to[iv],
-                                     _among(f.type[iv], QUALIFYING), enterprise, f.day[rows])
+        day = f.day[rows]
+        iv = np.flatnonzero(self.taken & _among(f.type, QUALIFYING))
+        qualifying = _covered(f.party[iv], f.day[iv], f.valid_to[iv], enterprise, day)
+        # Only for the rows with no qualifying recognition: one that qualifies for nothing?
+        iv = np.flatnonzero(self.taken & _among(f.type, NON_QUALIFYING))
+        ask = np.flatnonzero(~qualifying)
+        other = np.zeros(len(rows), bool)
+        other[ask] = _covered(f.party[iv], f.day[iv], f.valid_to[iv], enterprise[ask], day[ask])
         return np.where(qualifying, 0, np.where(other, 1, 2)).astype(np.int8)
 
     def listed_nodes(self) -> np.ndarray:
@@ -637,27 +640,27 @@ class _Run:
         sizes = ends - starts + 1
         group = year_group[ends]
         left = np.maximum(annual[ends] - year_used[group], 0)
-        if (sizes == 1).all():  # one investment a day: it takes at most what is left
-            final = np.where(live[ends], np.minimum(amount[ends], left), 0)
-            year_used[group] += np.maximum(final, 0)
+        one = sizes == 1  # one investment that day: it takes at most what is left
+        final = np.where(live[ends[one]], np.minimum(amount[ends[one]], left[one]), 0)
+        year_used[group[one]] += final
+        if one.all():
             return ends, final
+        starts, sizes, left, group = starts[~one], sizes[~one], left[~one], group[~one]
         members = _ranges(starts, sizes)
         offsets = np.cumsum(sizes) - sizes
-        day_of = np.repeat(np.arange(len(ends)), sizes)
         alive = live[members]
-        weight = np.where(alive, amount[members], 0)
-        wanted = np.add.reduceat(weight, offsets)
-        over = wanted > left
-        final = weight.copy()
-        if over.any():
-            index = np.arange(len(members))
-            last = np.maximum.reduceat(np.where(alive, index, -1), offsets)[day_of] == index
-            share = _mul_div_half_up(weight, left[day_of], np.maximum(wanted, 1)[day_of])
-            share[last] = 0
-            share[last] = (left - np.add.reduceat(share, offsets))[day_of][last]
-            final = np.where(over[day_of], share, weight)
-        year_used[group] += np.add.reduceat(np.where(alive & (final > 0), final, 0), offsets)
-        return members, final
+        shared = np.where(alive, amount[members], 0)
+        wanted = np.add.reduceat(shared, offsets)
+        over = np.flatnonzero(wanted > left)
+        if len(over):
+            day_of = np.repeat(np.arange(len(sizes)), sizes)
+            cut = (wanted > left)[day_of]
+            shared[cut] = _mul_div_half_up(shared[cut], left[day_of[cut]], wanted[day_of[cut]])
+            last = np.maximum.reduceat(np.where(alive, np.arange(len(members)), -1), offsets)[over]
+            shared[last] = 0
+            shared[last] = left[over] - np.add.reduceat(shared, offsets)[over]
+        year_used[group] += np.add.reduceat(np.where(alive & (shared > 0), shared, 0), offsets)
+        return np.concatenate([ends[one], members]), np.concatenate([final, shared])
 
     def art6_items(self, rows, walk: _Walk, by_investor: bool):
         """The Art. 6 item of each row (A14) and what the history already awarded to it.
