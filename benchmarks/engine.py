@@ -14,7 +14,9 @@ timed), then times, as the median of a few repeats:
   their split and Art. 6's 1% with the item cap, nothing more (no eligibility,
   no order, no once-only rule, no annual cap);
 
-and reports peak_mb, the tracemalloc peak of one evaluation (numpy reports its
+(both wall-clock, with the process's CPU seconds beside them: on a shared machine
+the wall clock also counts the time other processes take the cores), and
+reports peak_mb, the tracemalloc peak of one evaluation (numpy reports its
 buffers to tracemalloc; the population itself, allocated before, is not
 counted), and maxrss_mb, the process's peak resident set (population included).
 The last line reads `engine n=… compute_s=… peak_mb=… numpy_s=… ratio=…` for the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import statistics
 import time
@@ -56,21 +59,23 @@ def bare_numpy(pop: Population):
     return city, local, award
 
 
-def timed(fn, repeats: int) -> float:
-    times = []
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """Median wall-clock and median process CPU seconds of `repeats` calls."""
+    wall, cpu = [], []
     for _ in range(repeats):
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def run(n: int, repeats: int) -> str:
     pop = synthetic_population(n, seed=2024)
     res = evaluate(pop)  # warm-up, and the figures below
-    compute_s = timed(lambda: evaluate(pop), repeats)
-    numpy_s = timed(lambda: bare_numpy(pop), max(repeats, 5))
+    compute_s, compute_cpu = timed(lambda: evaluate(pop), repeats)
+    numpy_s, numpy_cpu = timed(lambda: bare_numpy(pop), max(repeats, 5))
     gc.collect()
     tracemalloc.start()
     evaluate(pop)
@@ -79,7 +84,8 @@ def run(n: int, repeats: int) -> str:
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  n={n}: {len(pop.facts)} facts, {len(res.event)} lines, {len(res.rejected_event)} rejections, "
           f"{int((res.capped_by == 1).sum())} item-capped, {int((res.capped_by == 2).sum())} annual-capped; "
-          f"maxrss_mb={maxrss_mb:.0f}")
+          f"maxrss_mb={maxrss_mb:.0f}; cpu: compute {compute_cpu:.3f} s, numpy {numpy_cpu:.4f} s "
+          f"(ratio {compute_cpu / numpy_cpu:.1f}); load average {os.getloadavg()[0]:.2f}")
     return (f"engine n={n} compute_s={compute_s:.3f} peak_mb={peak_mb:.0f} numpy_s={numpy_s:.4f} "
             f"ratio={compute_s / numpy_s:.1f}")
 

@@ -465,19 +465,20 @@ class _Run:
         walk = _Walk(f.party[rows], self.n_parties)
         rows, tier = rows[walk.order], tier[walk.order]
         amount = self.item_amounts(self.item[rows], self.attr[rows])
-        paid = self.paid_state(walk, 2, _position(ART1_ITEMS)[self.paid_item])
+        paid = self.paid_state(walk, 2, _position(ART1_ITEMS)[self.paid_item]).ravel()
         top_up = pol.readings["art1_upgrade"] == "top_up"
         line = np.zeros(len(rows), bool)
         for pos in walk.steps():
             g, k = walk.group[pos], tier[pos]
-            own, other, a = paid[k, g], paid[1 - k, g], amount[pos]
+            at = k * walk.size + g
+            own, other, a = paid[at], paid[(1 - k) * walk.size + g], amount[pos]
             refused = own > 0
             if top_up:  # A1 top_up: less the other tier's money already paid
                 a = np.where(other > 0, a - other, a)
                 refused |= (other > 0) & (a <= 0)
             amount[pos] = a
             ok = ~refused
-            paid[k[ok], g[ok]] += a[ok]
+            paid[at[ok]] += a[ok]
             line[pos] = ok
         self.decide(rows, line, amount, np.full(len(rows), R["R_HONOUR_ALREADY_PAID"], np.int8))
 
@@ -519,19 +520,21 @@ class _Run:
         k_of = _position(ART5_ITEMS)
         paid = self.paid_state(walk, len(ART5_ITEMS), k_of[self.paid_item])
         neeq_total = paid[k_of[list(NEEQ_ITEMS)]].sum(axis=0)
+        paid = paid.ravel()
         k_all = k_of[item]
         line = np.zeros(len(rows), bool)
         why = np.full(len(rows), -1, np.int8)
         for pos in walk.steps():
             g, k, a, nq = walk.group[pos], k_all[pos], amount[pos], neeq[pos]
             w = np.full(len(pos), -1, np.int8)
-            _set_first(w, paid[k, g] > 0, "R_NODE_ALREADY_PAID")
+            at = k * walk.size + g
+            _set_first(w, paid[at] > 0, "R_NODE_ALREADY_PAID")
             left = ceiling[pos] - neeq_total[g]
             _set_first(w, nq & (not_first[pos] | (left <= 0)), "R_NEEQ_NOT_FIRST_ENTRY")
             a = np.where(nq, np.minimum(a, left), a)  # cut to what remains of the ceiling
             ok = w < 0
             amount[pos], why[pos], line[pos] = a, w, ok
-            paid[k[ok], g[ok]] += a[ok]
+            paid[at[ok]] += a[ok]
             neeq_total[g[ok & nq]] += a[ok & nq]
         self.decide(rows, line, amount, why)
 
@@ -728,20 +731,21 @@ class _Run:
         amount = self.item_amounts(self.item[rows], day=f.day[rows])
         level = _position(ART17_ITEMS)[self.paid_item]  # a payment counts with its honour
         key = np.where((level >= 0) & (self.paid_honour >= 0), self.paid_honour * len(LEVELS) + level, -1)
-        paid = self.paid_state(walk, len(HONOURS) * len(LEVELS), key)
+        paid = self.paid_state(walk, len(HONOURS) * len(LEVELS), key).ravel()
         other_slot = slot ^ 1  # the same honour at the other level
         top_up = pol.readings["art17_upgrade"] == "top_up"
         line = np.zeros(len(rows), bool)
         for pos in walk.steps():
             g, k, a = walk.group[pos], slot[pos], amount[pos]
-            own, other = paid[k, g], paid[other_slot[pos], g]
+            at = k * walk.size + g
+            own, other = paid[at], paid[other_slot[pos] * walk.size + g]
             refused = own > 0
             if top_up:  # A7 top_up: less the other level's money for the same honour
                 a = np.where(other > 0, a - other, a)
                 refused |= (other > 0) & (a <= 0)
             amount[pos] = a
             ok = ~refused
-            paid[k[ok], g[ok]] += a[ok]
+            paid[at[ok]] += a[ok]
             line[pos] = ok
         self.decide(rows, line, amount, np.full(len(rows), R["R_HONOUR_ALREADY_PAID"], np.int8))
 
@@ -770,10 +774,9 @@ class _Run:
         den = np.where(city_alone, 1, jur.city_den[home])
         funding = np.zeros((len(lines), len(PARTS)), np.int64)
         funding[:, 0] = _mul_div_half_up(amount, num, den)  # D11: city half-up, local the rest
-        local = amount - funding[:, 0]
         part = np.where(city_alone, -1, jur.local_part[home])
-        for p in range(1, len(PARTS)):
-            funding[:, p] = np.where(part == p, local, 0)
+        local = np.flatnonzero(part > 0)  # the rest to the district, county or zone
+        funding[local, part[local]] = amount[local] - funding[local, 0]
         capped = self.capped[lines]
         rejected = np.flatnonzero(self.reason >= 0)
         return Results(
