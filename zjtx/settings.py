@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The menu for base.html (links only to pages that exist, by role).
                 "zjtx.web.context_processors.navigation",
+                "zjtx.fulfilment.context_processors.notifications",
             ],
         },
     },

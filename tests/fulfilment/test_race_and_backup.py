@@ -95,6 +95,17 @@ def test_two_officers_recording_the_same_part_pay_once(world, make_user):
     assert services.ledger_balance() == Decimal("50000.00")
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_scans_at_once_create_each_entitlement_once(world):
+    from zjtx.fulfilment.models import Entitlement
+
+    outcomes = race(run_scan, run_scan)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sorted((o.new, o.unchanged) for o in outcomes) == [(0, 2), (2, 0)]
+    assert Entitlement.objects.count() == 2 and Claim.objects.count() == 2
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_and_restore_give_an_identical_ledger(world, tmp_path):
     claim = approved_claim(world)

@@ -54,6 +54,19 @@ def test_investment_must_have_positive_paid_in_and_a_target_matching_its_vehicle
                                          paid_in_date=dt.date(2023, 1, 1))
 
 
+def test_the_same_direct_tranche_cannot_be_recorded_twice():
+    ent = enterprise()
+    inv = models.Investor.objects.create(name="某基金", kind="private_fund")
+    fund = models.Investor.objects.create(name="新设基金", kind="private_fund")
+    row = {"investor": inv, "round": "A", "tranche": 1, "paid_in": Decimal("1"), "paid_in_date": dt.date(2023, 1, 1)}
+    models.Investment.objects.create(investee=ent, **row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Investment.objects.create(investee=ent, **row)
+    models.Investment.objects.create(fund=fund, vehicle="fund_setup", **row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        models.Investment.objects.create(fund=fund, vehicle="fund_setup", **row)
+
+
 def test_name_key_matches_bracket_space_and_company_form_variants():
     a = enterprise(name="洛阳（中信）重工 有限责任公司")
     assert a.name_key == normalise_name("洛阳(中信)重工有限公司")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zjtx.policy.engine import evaluate_case
@@ -148,8 +148,17 @@ def evaluate_registry(*, pack=None) -> dict[str, dict]:
     return {line_key(line): line for line in _evaluate(doc, pack)["reward_lines"]}
 
 
+SCAN_LOCK = 20221  # any constant shared by every scanning process
+
+
 @transaction.atomic
 def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, pack=None) -> ScanReport:
+    # One scan at a time: a second waits for the first and then finds its rows, so
+    # two scans (a button and an import, say) never create one entitlement twice.
+    # SQLite already serialises writing transactions.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
     doc, settled = scan_facts()
     result = _evaluate(doc, pack)
     report = ScanReport(unchanged=len(settled))

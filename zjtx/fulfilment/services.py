@@ -132,7 +132,7 @@ def do_record_payment(claim: Claim, *, actor, part: str, paid_on: dt.date, refer
     _require(actor, perms.PAY, claim, part)
     ent = claim.entitlement
     if part not in PARTS or not ent.part(part):
-        raise ValidationError(f"该申领没有{part}承担部分")
+        raise ValidationError(f"该申领没有{PART_LABELS.get(part, part)}承担部分")
     if not reference.strip():
         raise ValidationError("请填写拨付凭证号")
     if live_payments(claim).filter(part=part).exists():

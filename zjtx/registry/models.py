@@ -262,8 +262,13 @@ class Investment(models.Model):
         verbose_name = verbose_name_plural = "股权投资"
         ordering = ["paid_in_date"]
         constraints = [
-            models.UniqueConstraint(fields=["investor", "investee", "fund", "round", "tranche"],
-                                    name="investment_tranche_once"),
+            # One constraint per vehicle: the other target is NULL, and NULLs never
+            # collide in a unique index, so one constraint over both would let a
+            # tranche be recorded (and rewarded) twice.
+            models.UniqueConstraint(fields=["investor", "investee", "round", "tranche"],
+                                    condition=models.Q(vehicle="direct"), name="investment_direct_tranche_once"),
+            models.UniqueConstraint(fields=["investor", "fund", "round", "tranche"],
+                                    condition=models.Q(vehicle="fund_setup"), name="investment_fund_tranche_once"),
             models.CheckConstraint(condition=models.Q(paid_in__gt=0), name="investment_paid_in_positive"),
             models.CheckConstraint(
                 condition=(models.Q(vehicle="direct", investee__isnull=False, fund__isnull=True)

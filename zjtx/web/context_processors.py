@@ -37,8 +37,14 @@ def _section(request) -> str:
         return "enterprises"
     if match.namespace == "registry" and (match.url_name or "").startswith("import"):
         return "imports"
-    if match.url_name in ("workbench", "dashboard"):
+    if match.url_name in ("workbench", "dashboard", "home"):
         return "workbench"
+    if match.namespace == "fulfilment" and (match.url_name or "").startswith("claim"):
+        return "claims"
+    if match.namespace == "fulfilment":
+        return match.url_name or ""
+    if match.namespace == "applications":
+        return "applications"
     return ""
 
 
@@ -49,10 +55,19 @@ def navigation(request) -> dict:
     # (section, label, URL names to try, who sees it)
     candidates = []
     if signed_in:
+        from zjtx.fulfilment.selectors import may_see_ledger
+
         role = role_of(user)
+        recipient = role in (Role.ENTERPRISE, Role.INVESTOR, Role.OPERATOR)
         candidates = [("workbench", "工作台", ("workbench", "dashboard"), True),
-                      ("enterprises", "企业库", ("registry:enterprise-list",), True),
-                      ("imports", "数据导入", ("registry:import-home",), role == Role.CITY_ADMIN)]
+                      ("enterprises", "企业库", ("registry:enterprise-list",), not recipient or role == Role.ENTERPRISE),
+                      ("claims", "奖励申领", ("fulfilment:claim-list",), True),
+                      ("statement-own", "红利账单", ("fulfilment:statement-own",), recipient),
+                      ("applications", "事项申报", ("applications:list",), recipient or role in (Role.CITY_ADMIN, Role.UNIT)),
+                      ("ledger", "拨付台账", ("fulfilment:ledger",), may_see_ledger(user)),
+                      ("imports", "数据导入", ("registry:import-home",), role == Role.CITY_ADMIN),
+                      ("scan", "免申即享扫描", ("fulfilment:scan",), role == Role.CITY_ADMIN),
+                      ("audit", "审计记录", ("fulfilment:audit",), role == Role.CITY_ADMIN)]
     candidates.append(("policy", "政策条款", ("policy-index",), True))
     links = []
     for key, label, names, allowed in candidates:
