@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import uscc
 
 from zjtx.registry.imports import values as v
 from zjtx.registry.imports.columns import TIER, heading_key
@@ -99,3 +102,14 @@ def test_credit_code():
         v.credit_code("91410305MA0EXAM01X")
     with pytest.raises(v.Bad, match="长度应为18位"):
         v.credit_code("9141030")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZ", min_size=17, max_size=19), st.booleans())
+def test_the_fast_credit_code_check_agrees_with_stdnum(body, fix_check_digit):
+    if fix_check_digit and len(body) >= 17 and body[:17].isalnum():
+        try:
+            body = body[:17] + uscc.calc_check_digit(body[:17])
+        except ValueError:
+            pass
+    assert v._uscc_valid(body) == uscc.is_valid(body)

@@ -21,6 +21,7 @@ from zjtx.policy.facts import IPO_NODES
 from .. import models
 from ..names import normalise_name
 from . import values as v
+from .bulk import RowWriter
 from .columns import (
     ENTERPRISES,
     INVESTMENTS,
@@ -59,16 +60,6 @@ def _given(row: dict, *keys: str) -> dict:
     return {k: row[k] for k in keys if row[k] is not None}
 
 
-def _bulk_create(model: type[Model], objs: list, *, hist: dict) -> list:
-    """Insert and write one history entry per row. Both databases return the new
-    primary keys from a bulk insert (PostgreSQL, and SQLite ≥ 3.35)."""
-    if not objs:
-        return objs
-    model.objects.bulk_create(objs)
-    model.history.bulk_history_create(objs, update=False, **hist)
-    return objs
-
-
 class Handler:
     spec: Spec
     model: type[Model]
@@ -100,11 +91,12 @@ class Handler:
 
     # --- writing ---------------------------------------------------------------------
 
-    def write_parties(self, *, hist: dict) -> Callable[[Token], int]:
+    def write_parties(self, writer: RowWriter) -> Callable[[Token], int]:
         """Create the parties this file registers; return token → pk."""
         return lambda token: token[1]
 
-    def new_instance(self, key: tuple, fields: dict, pk_of: Callable[[Token], int]) -> Model:
+    def new_row(self, key: tuple, fields: dict, pk_of: Callable[[Token], int]) -> dict:
+        """The new record as column values (attname → value)."""
         raise NotImplementedError
 
     def before_update(self, objs: list, fields: set[str], when: dt.datetime) -> None:
@@ -112,12 +104,13 @@ class Handler:
 
     def write(self, plan, *, user, when, reason, batch: int, progress) -> None:
         hist = {"default_user": user, "default_change_reason": reason, "default_date": when}
-        pk_of = self.write_parties(hist=hist)
+        writer = RowWriter(user=user, when=when, reason=reason)
+        pk_of = self.write_parties(writer)
         total, done = len(plan.creates) + len(plan.updates), 0
         for chunk in _chunks(plan.creates, batch):
-            objs = _bulk_create(self.model, [self.new_instance(key, fields, pk_of) for _, key, fields in chunk],
-                                hist=hist)
-            self._touched(objs)
+            rows = [self.new_row(key, fields, pk_of) for _, key, fields in chunk]
+            writer.create(self.model, rows)
+            self._touched(row.get(self.enterprise_attr) for row in rows)
             done += len(chunk)
             progress("写入数据库", done, total)
         for chunk in _chunks(plan.updates, batch):
@@ -132,14 +125,13 @@ class Handler:
             self.before_update(objs, names, when)
             self.model.objects.bulk_update(objs, sorted(names), batch_size=UPDATE_BATCH)
             self.model.history.bulk_history_create(objs, update=True, **hist)
-            self._touched(objs)
+            self._touched(getattr(o, self.enterprise_attr) for o in objs)
             done += len(chunk)
             progress("写入数据库", done, total)
 
-    def _touched(self, objs) -> None:
+    def _touched(self, pks) -> None:
         if self.enterprise_attr:
-            self.report.enterprise_ids.update(
-                pk for pk in (getattr(o, self.enterprise_attr) for o in objs) if pk is not None)
+            self.report.enterprise_ids.update(pk for pk in pks if pk is not None)
 
     # --- shared resolution -----------------------------------------------------------
 
@@ -158,12 +150,12 @@ class Handler:
             self.fail(name_key, str(e))
 
 
-def _new_enterprises(ents: EnterpriseIndex, hist: dict) -> Callable[[Token], int]:
-    objs = [models.Enterprise(name=n.name, name_key=normalise_name(n.name), uscc=n.uscc,
-                              fiscal_home_id=n.fiscal_home_id) for n in ents.new.values()]
-    for chunk in _chunks(objs, 2000):
-        _bulk_create(models.Enterprise, chunk, hist=hist)
-    new_pks = {o.uscc: o.pk for o in objs}
+def _new_enterprises(ents: EnterpriseIndex, writer: RowWriter) -> Callable[[Token], int]:
+    new_pks: dict[str, int] = {}
+    for chunk in _chunks(list(ents.new.values()), 5000):
+        rows = [{"name": n.name, "name_key": n.name_key, "uscc": n.uscc,
+                 "fiscal_home_id": n.fiscal_home_id} for n in chunk]
+        new_pks.update(zip((n.uscc for n in chunk), writer.create(models.Enterprise, rows), strict=True))
     return lambda token: token[1] if token[0] == "pk" else new_pks[token[1]]
 
 
@@ -191,8 +183,8 @@ class EnterprisesHandler(Handler):
                            "listed_on", "exchange", "neeq_layer")}
         return Planned(key=(row["uscc"],), key_column=self.heading("uscc"), fields=fields)
 
-    def new_instance(self, key, fields, pk_of):
-        return models.Enterprise(uscc=key[0], name_key=normalise_name(fields["name"]), **fields)
+    def new_row(self, key, fields, pk_of):
+        return {"uscc": key[0], "name_key": normalise_name(fields["name"]), **fields}
 
     def before_update(self, objs, fields, when):
         # bulk_update neither calls save() (which keeps name_key) nor sets auto_now fields.
@@ -257,13 +249,12 @@ class RecognitionsHandler(Handler):
             changes["valid_to_defaulted"] = False
         return changes
 
-    def write_parties(self, *, hist):
-        return _new_enterprises(self.enterprises, hist)
+    def write_parties(self, writer):
+        return _new_enterprises(self.enterprises, writer)
 
-    def new_instance(self, key, fields, pk_of):
+    def new_row(self, key, fields, pk_of):
         token, tier, kind, announced = key
-        return models.Recognition(enterprise_id=pk_of(token), tier=tier, kind=kind, announced_on=announced,
-                                  **fields)
+        return {"enterprise_id": pk_of(token), "tier": tier, "kind": kind, "announced_on": announced, **fields}
 
 
 M = models.ListingMilestone
@@ -328,13 +319,13 @@ class ListingsHandler(Handler):
         key = (token, kind, path, node, action, board, row["date"])
         return Planned(key=key, key_column=self.heading("uscc" if row["uscc"] else "name"), fields=fields)
 
-    def write_parties(self, *, hist):
+    def write_parties(self, writer):
         return lambda token: token[1]  # listings never register an enterprise
 
-    def new_instance(self, key, fields, pk_of):
+    def new_row(self, key, fields, pk_of):
         token, kind, path, node, action, board, date = key
-        return models.ListingMilestone(enterprise_id=pk_of(token), kind=kind, path=path, node=node,
-                                       action=action, board=board, date=date, **fields)
+        return {"enterprise_id": pk_of(token), "kind": kind, "path": path, "node": node, "action": action,
+                "board": board, "date": date, **fields}
 
 
 class InvestmentsHandler(Handler):
@@ -381,22 +372,18 @@ class InvestmentsHandler(Handler):
         key = (investor, vehicle, target, row["round"], row["tranche"] or 1)
         return Planned(key=key, key_column=self.heading("investee_name"), fields=_given(row, *self.FIELDS))
 
-    def write_parties(self, *, hist):
-        objs = [models.Investor(uscc=p["uscc"], name=p["name"], kind=p["kind"], amac_code=p["amac_code"])
-                for p in self.investors.new.values()]
-        _bulk_create(models.Investor, objs, hist=hist)
-        new_pks = dict(zip(self.investors.new, (o.pk for o in objs), strict=True))
-        ent_pk = _new_enterprises(self.enterprises, hist)  # none: investees must be registered
+    def write_parties(self, writer):
+        ids = writer.create(models.Investor, [dict(p) for p in self.investors.new.values()])
+        new_pks = dict(zip(self.investors.new, ids, strict=True))
         self._investor_pk = lambda token: token[1] if token[0] == "pk" else new_pks[token[1]]
-        return ent_pk
+        return lambda token: token[1]  # investees must be registered already
 
-    def new_instance(self, key, fields, pk_of):
+    def new_row(self, key, fields, pk_of):
         investor, vehicle, target, rnd, tranche = key
         direct = vehicle == models.Investment.Vehicle.DIRECT
-        return models.Investment(
-            investor_id=self._investor_pk(investor), vehicle=vehicle, round=rnd, tranche=tranche,
-            investee_id=pk_of(target) if direct else None,
-            fund_id=None if direct else self._investor_pk(target), **fields)
+        return {"investor_id": self._investor_pk(investor), "vehicle": vehicle, "round": rnd, "tranche": tranche,
+                "investee_id": pk_of(target) if direct else None,
+                "fund_id": None if direct else self._investor_pk(target), **fields}
 
 
 class PlatformsHandler(Handler):
@@ -426,17 +413,15 @@ class PlatformsHandler(Handler):
         return Planned(key=key, key_column=self.heading("uscc"),
                        fields=_given(row, "platform_name", "source_document"))
 
-    def write_parties(self, *, hist):
-        objs = [models.ServiceOperator(uscc=p["uscc"], name=p["name"], fiscal_home_id=p["fiscal_home_id"])
-                for p in self.operators.new.values()]
-        _bulk_create(models.ServiceOperator, objs, hist=hist)
-        new_pks = dict(zip(self.operators.new, (o.pk for o in objs), strict=True))
+    def write_parties(self, writer):
+        ids = writer.create(models.ServiceOperator, [dict(p) for p in self.operators.new.values()])
+        new_pks = dict(zip(self.operators.new, ids, strict=True))
         return lambda token: token[1] if token[0] == "pk" else new_pks[token[1]]
 
-    def new_instance(self, key, fields, pk_of):
+    def new_row(self, key, fields, pk_of):
         operator, honour, level, kind, on = key
-        return models.PlatformRecognition(operator_id=pk_of(operator), honour=honour, level=level, kind=kind,
-                                          recognized_on=on, **fields)
+        return {"operator_id": pk_of(operator), "honour": honour, "level": level, "kind": kind,
+                "recognized_on": on, **fields}
 
 
 HANDLERS: dict[str, type[Handler]] = {

@@ -56,20 +56,25 @@ def open_table(path, *, spec: Spec, name: str | None = None):
 
 @contextmanager
 def _xlsx_rows(path):
-    from openpyxl import load_workbook
+    # python-calamine (Rust) rather than openpyxl for reading: on this project's 2-core
+    # machines openpyxl's read-only mode needs ~40 s for 100,000 rows, calamine ~2 s.
+    # It gives Excel date cells as date/datetime and empty cells as "".
+    from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
         raise FileProblem("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds for a broken workbook
+        wb = CalamineWorkbook.from_path(str(path))
+        ws = wb.get_sheet_by_index(0)
+    except Exception as e:  # calamine raises its own error kinds for a broken workbook
         raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
+    first = (ws.start or (0, 0))[0] + 1  # the used range may begin below row 1
     try:
-        ws = wb.worksheets[0]
-        rows = ((i, row) for i, row in enumerate(ws.iter_rows(values_only=True), start=1))
-        yield rows, ws.max_row  # from the sheet's dimension tag; may be missing (None)
+        yield ((i, tuple(row)) for i, row in enumerate(ws.iter_rows(), start=first)), first - 1 + ws.height
     finally:
-        wb.close()
+        close = getattr(wb, "close", None)
+        if close:
+            close()
 
 
 def _csv_rows(path) -> tuple[Iterator[tuple[int, tuple]], int]:

@@ -60,6 +60,7 @@ class JurisdictionIndex:
 class NewEnterprise:
     uscc: str
     name: str
+    name_key: str
     fiscal_home_id: int
     row: int
 
@@ -86,8 +87,9 @@ class EnterpriseIndex:
         return None
 
     def add(self, *, uscc: str, name: str, fiscal_home_id: int, row: int) -> Token:
-        self.new[uscc] = NewEnterprise(uscc, name, fiscal_home_id, row)
-        self.by_name[normalise_name(name)].append(("new", uscc))
+        key = normalise_name(name)
+        self.new[uscc] = NewEnterprise(uscc, name, key, fiscal_home_id, row)
+        self.by_name[key].append(("new", uscc))
         return ("new", uscc)
 
     def label(self, token: Token) -> str:
