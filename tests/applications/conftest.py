@@ -1,4 +1,4 @@
-"""The fulfilment world (tests/fulfilment/conftest.py) with the parties that apply:
+"""The shared world (tests/fixtures/world.py) with the parties that apply:
 an investor, an operator, and users for them; evidence stored under a temporary
 MEDIA_ROOT."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.fulfilment.conftest import make_user, world  # noqa: F401 - fixtures used here
 from tests.registry.factories import jurisdiction, make_uscc
 from zjtx.accounts.models import Role
 from zjtx.registry.models import Investor, ServiceOperator
