@@ -661,6 +661,11 @@ class _Run:
             shared[cut] = _mul_div_half_up(shared[cut], left[day_of[cut]], wanted[day_of[cut]])
             last = np.maximum.reduceat(np.where(alive, np.arange(len(members)), -1), offsets)[over]
             shared[last] = 0
+            # Half-up shares can add up to more than is left: a share never exceeds what
+            # the earlier shares of its day left (money.pro_rata does the same).
+            running = np.cumsum(shared)
+            before = running - shared - (running - shared)[offsets][day_of]
+            shared[cut] = np.minimum(shared[cut], np.maximum(left[day_of[cut]] - before[cut], 0))
             shared[last] = left[over] - np.add.reduceat(shared, offsets)[over]
         year_used[group] += np.add.reduceat(np.where(alive & (shared > 0), shared, 0), offsets)
         return np.concatenate([ends[one], members]), np.concatenate([final, shared])
@@ -720,7 +725,15 @@ class _Run:
         _set_first(reason, day < pol.effective, "R_PRE_POLICY")
         _set_first(reason, self.after_policy(day), "R_AFTER_POLICY")
         _set_first(reason, f.kind[rows] == REVIEW_KIND, "R_REVIEW_NOT_NEW")
-        _set_first(reason, (held[op] >> slot) & 1 == 1, "R_REVIEW_NOT_NEW")
+        # Held before the policy and never paid: not a first recognition. If the history
+        # paid it, it is simply already paid (R_HONOUR_ALREADY_PAID, by the walk below).
+        hist = _position(ART17_ITEMS)[self.paid_item]
+        hist_ok = (hist >= 0) & (self.paid_honour >= 0)
+        paid_slots = np.zeros(self.n_parties, np.int64)
+        np.bitwise_or.at(paid_slots, self.paid_payee[hist_ok],
+                         np.left_shift(1, self.paid_honour[hist_ok] * len(LEVELS) + hist[hist_ok]))
+        held_unpaid = ((held[op] >> slot) & 1 == 1) & ((paid_slots[op] >> slot) & 1 == 0)
+        _set_first(reason, held_unpaid, "R_REVIEW_NOT_NEW")
         self.item[rows] = np.asarray(ART17_ITEMS, np.int8)[f.level[rows]]
         self.attr[rows] = day
         self.reason[rows] = reason

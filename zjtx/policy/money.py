@@ -48,10 +48,18 @@ def split(amount_fen: int, city_share: Decimal) -> tuple[int, int]:
 
 def pro_rata(total_fen: int, weights: list[int]) -> list[int]:
     """Share `total_fen` in proportion to `weights`: each half-up to the fen, except
-    the last, which takes the remainder (facts-format.md, Art. 6 caps)."""
+    the last, which takes the remainder (facts-format.md, Art. 6 caps). Half-up
+    shares can add up to more than the total (five shares of 3 fen are 1 fen each
+    rounded): a share never exceeds what the earlier ones left, so no share and no
+    remainder is ever negative. Integer arithmetic throughout."""
     whole = sum(weights)
-    shares = [half_up_fen(Decimal(total_fen) * w / whole) for w in weights[:-1]]
-    return shares + [total_fen - sum(shares)]
+    shares, given = [], 0
+    for w in weights[:-1]:
+        share = (2 * total_fen * w + whole) // (2 * whole)  # half-up of total × w / whole
+        share = min(share, total_fen - given)
+        shares.append(share)
+        given += share
+    return shares + [total_fen - given]
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -25,9 +25,10 @@ def judge(ctx: Context, f: Fact) -> Line | Rejection:
         return ctx.reject(f, reason, steps)
     if f["kind"] == "review":
         return ctx.reject(f, "R_REVIEW_NOT_NEW", steps + ["复核不是首次认定"])
-    if (operator.id, honour, level) in ctx.statuses.art17_held_before:
-        return ctx.reject(f, "R_REVIEW_NOT_NEW", steps + ["该机构在施行日前已持有同一荣誉和层级"])
-    if paid := ctx.ledger.art17[(operator.id, honour, item)]:
+    paid = ctx.ledger.art17[(operator.id, honour, item)]
+    if (operator.id, honour, level) in ctx.statuses.art17_held_before and not paid:
+        return ctx.reject(f, "R_REVIEW_NOT_NEW", steps + ["该机构在施行日前已持有同一荣誉和层级（未获奖励）"])
+    if paid:
         return ctx.reject(f, "R_HONOUR_ALREADY_PAID", steps + [f"该荣誉已奖励 {fmt_cn(paid)}"])
     amount = ctx.money_param(item, f.date)
     steps += [ctx.param_words(item, f.date), ctx.interp_words("art17_upgrade")]
