@@ -51,6 +51,28 @@ def test_statement_page_for_the_enterprise_and_refusal_for_another(world, client
     assert client.get("/fulfilment/statement/").status_code == 302
 
 
+def test_an_investor_does_not_see_its_investees_statement(world, client, make_user):
+    """An investor sees the enterprises it invested in (the registry's one-file page),
+    but the rewards the city pays them are not its business: their statement is a 404,
+    on screen and as a PDF, like any other recipient's."""
+    from zjtx.accounts.models import Role
+    from zjtx.registry.models import Investment, Investor
+
+    paid_city_part(world)
+    fund = Investor.objects.create(name="洛阳某创业投资基金合伙企业（有限合伙）", kind="private_fund")
+    Investment.objects.create(investor=fund, investee=world["jx"], round="A轮", paid_in="20000000.00",
+                              paid_in_date=dt.date(2024, 5, 10))
+    client.force_login(make_user("investor", Role.INVESTOR, investor=fund))
+    assert client.get(f"/registry/enterprises/{world['jx'].pk}/").status_code == 200
+    for suffix in ("", "?format=pdf"):
+        response = client.get(f"/fulfilment/statement/enterprise/{world['jx'].pk}/{suffix}")
+        assert response.status_code == 404 and "涧西某轴承有限公司" not in response.content.decode()
+    assert client.get(f"/fulfilment/statement/investor/{fund.pk}/").status_code == 200  # its own
+    # the officials whose scope covers the enterprise still see it
+    client.force_login(world["finance_410305"])
+    assert client.get(f"/fulfilment/statement/enterprise/{world['jx'].pk}/").status_code == 200
+
+
 @pytest.mark.pdf
 def test_statement_pdf_embeds_chinese_text_and_capital_numerals(world, client, tmp_path):
     paid_city_part(world)

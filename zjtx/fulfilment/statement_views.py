@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from zjtx.accounts.models import Role, role_of
-from zjtx.accounts.scope import CITY_WIDE, enterprises_visible_to
+from zjtx.accounts.scope import CITY_WIDE, LOCAL, enterprises_visible_to
 from zjtx.registry.models import Investor, ServiceOperator
 
 from .pdf import render_pdf
@@ -50,6 +50,12 @@ def statement_of(request, kind: str, pk: int):
     role = role_of(request.user)
     profile = getattr(request.user, "profile", None)
     if kind == "enterprise":
+        # Officials within their scope, and the enterprise itself. An investor sees
+        # its investees in the registry, but not the rewards the city pays them: its
+        # own rewards are on its own statement.
+        own = role == Role.ENTERPRISE and profile.enterprise_id == pk
+        if not (own or role in CITY_WIDE | LOCAL):
+            raise Http404
         enterprise = get_object_or_404(enterprises_visible_to(request.user), pk=pk)
         return _respond(request, statement_for(enterprise=enterprise), kind, pk)
     if kind == "investor":
