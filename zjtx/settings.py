@@ -157,3 +157,5 @@ LOGOUT_REDIRECT_URL = "login"
 # Claim notifications by e-mail: the console in development; production sets an SMTP backend.
 EMAIL_BACKEND = os.environ.get("ZJTX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("ZJTX_FROM_EMAIL", "zjtx@localhost")
+# 免申即享: scan after every import and registry change (in the background worker).
+ZJTX_AUTO_SCAN = _env_bool("ZJTX_AUTO_SCAN", True)

@@ -5,3 +5,8 @@ class FulfilmentConfig(AppConfig):
     name = "zjtx.fulfilment"
     label = "fulfilment"
     verbose_name = "兑现与拨付"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -58,6 +58,8 @@ class Command(BaseCommand):
             self.stdout.write("试导入：未写入任何数据。" + ("" if report.ok else "请修改以上错误后再导入。"))
         elif not report.ok:
             self.stdout.write("文件中有错误的行，未写入任何数据。")
+        if getattr(report, "scan_line", None):  # the 免申即享 scan that followed the import
+            self.stdout.write(report.scan_line)
         self.stdout.write(report.summary_line)
         if not report.ok:
             raise CommandError(f"{report.error_count}行有错误", returncode=1)
