@@ -39,6 +39,9 @@ run: setup
 	@echo ""
 	@echo "ZJTX 已启动 / running at: http://$(HOST_PORT)/   (Ctrl-C 停止 / to stop)"
 	@echo ""
+	@# The background worker (imports, django-tasks) runs beside the server and stops with it.
+	@$(BIN)/zjtx db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/zjtx runserver $(HOST_PORT)
 
 test: setup

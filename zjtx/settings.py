@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "zjtx.registry",
     "zjtx.accounts",
     "zjtx.fulfilment",
@@ -116,6 +118,11 @@ def _default_database_url() -> str:
 # ZJTX_DATABASE_URL, e.g. postgres://root@127.0.0.1:5432/zjtx; SQLite under var/ otherwise.
 _database_url = os.environ.get("ZJTX_DATABASE_URL", "").strip() or _default_database_url()
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Write-ahead log: pages stay readable while a background import holds its write
+    # transaction (about 20 s for 100,000 rows); in the default journal mode a large
+    # transaction locks readers out and the import page's progress poll fails.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,3 +166,13 @@ EMAIL_BACKEND = os.environ.get("ZJTX_EMAIL_BACKEND", "django.core.mail.backends.
 DEFAULT_FROM_EMAIL = os.environ.get("ZJTX_FROM_EMAIL", "zjtx@localhost")
 # 免申即享: scan after every import and registry change (in the background worker).
 ZJTX_AUTO_SCAN = _env_bool("ZJTX_AUTO_SCAN", True)
+
+# Background work (imports; later scans and reports): django-tasks with its database
+# backend, run by `zjtx db_worker` beside the web server (`make run` starts both).
+# Tests switch to the immediate backend.
+TASKS = {"default": {"BACKEND": os.environ.get("ZJTX_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Files uploaded for import are kept here (each ImportLog names its file) so that the
+# worker can read them and the city admin can see what was imported.
+ZJTX_IMPORT_ROOT = Path(os.environ.get("ZJTX_IMPORT_ROOT", VAR_DIR / "imports"))
+ZJTX_IMPORT_MAX_BYTES = 50 * 1024 * 1024
