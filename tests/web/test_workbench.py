@@ -34,6 +34,26 @@ def test_counts_stay_within_the_jurisdiction(world):
     assert county["现有效省级专精特新中小企业"] == "1 家"
 
 
+def test_a_recipients_paid_total_is_what_it_was_paid(world):
+    """The recipient's 已拨付合计 agrees with its statement: its own payment lines, net
+    of reversals (the ledger's scope is the payers', and holds none for it)."""
+    import datetime as dt
+
+    from tests.fulfilment.test_flow import BANK, claim_of
+    from zjtx.fulfilment import services
+
+    run_scan()
+    claim = claim_of(world["jx"])
+    services.do_confirm_claim(claim, actor=world["ent_jx"], **BANK)
+    for who in ("district_410305", "city_admin", "finance_city"):
+        services.do_review_claim(claim, actor=world[who], decision="approve")
+    services.do_record_payment(claim, actor=world["finance_city_2"], part="city", paid_on=dt.date(2024, 3, 1),
+                               reference="SZ-1")
+    stats = {s.label: s.value for s in workbench_for(world["ent_jx"]).stats}
+    assert (stats["应享奖励合计"], stats["已拨付合计"]) == ("100,000.00 元", "50,000.00 元")
+    assert {s.label: s.value for s in workbench_for(world["ent_xa"]).stats}["已拨付合计"] == "0.00 元"
+
+
 def test_workbench_page_for_each_role_and_login_lands_there(world, client):
     run_scan()
     for name in ("city_admin", "jinrong", "finance_city", "county_410323", "finance_410323", "ent_jx"):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from zjtx.accounts.models import Role, role_of
 from zjtx.accounts.scope import CITY_WIDE, enterprises_visible_to
-from zjtx.fulfilment.models import ClaimState, Entitlement, Revision
+from zjtx.fulfilment.models import ClaimState, Entitlement, Payment, Revision
 from zjtx.fulfilment.selectors import claims_awaiting, claims_visible_to, payments_visible_to
 from zjtx.registry.models import Recognition
 
@@ -102,7 +102,9 @@ def workbench_for(user) -> Workbench:
         pending = claims.filter(state__in=[ClaimState.PENDING_CONFIRMATION, ClaimState.RETURNED]).count()
         wb.todos.append(Todo("待确认意愿和收款账户（含退回补正）", pending, f"{claim_list}?mine=on"))
         due = claims.exclude(state=ClaimState.REJECTED).aggregate(s=Sum("entitlement__amount"))["s"]
-        paid = payments_visible_to(user).aggregate(s=Sum("amount"))["s"]
+        # the recipient's own payment lines (net of reversals, as on its statement); the
+        # ledger's scope (payments_visible_to) is the payers' and holds none of them
+        paid = Payment.objects.filter(claim__in=claims).aggregate(s=Sum("amount"))["s"]
         wb.stats += [Stat("应享奖励合计", _yuan(due)), Stat("已拨付合计", _yuan(paid))]
         wb.links.append(("查看红利账单", reverse("fulfilment:statement-own")))
     if role in CITY_WIDE or role in (Role.LOCAL, Role.FINANCE_LOCAL, Role.COMMISSIONER):
