@@ -94,11 +94,25 @@ class Enterprise(models.Model):
     neeq_layer = models.CharField("新三板层级", max_length=12, choices=NeeqLayer.choices, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    history = HistoricalRecords()
+    # The latest announced_on of its recognitions (NULL: none), for the list's 最近认定
+    # sort. Kept by the database, not by Python: triggers on registry_recognition set it
+    # on every insert, update and delete, however the rows are written (ORM, bulk
+    # imports, COPY), and a write of the enterprise itself cannot change it
+    # (migration 0005). Derived, so not in the history.
+    latest_recognition_on = models.DateField("最近认定日期", null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["latest_recognition_on"])
 
     class Meta:
         verbose_name = verbose_name_plural = "企业"
         ordering = ["name"]
+        indexes = [
+            # A county's list in name order, and the jurisdiction sort (selectors._page_pks).
+            models.Index(fields=["fiscal_home", "name_key", "id"], name="enterprise_home_name"),
+            # The industry filter's options, one index probe per industry.
+            models.Index(fields=["industry", "fiscal_home"], name="enterprise_industry_home"),
+            # 最近认定, oldest first (PostgreSQL also has the newest-first one, migration 0005).
+            models.Index(fields=["latest_recognition_on", "name_key", "id"], name="enterprise_recognized"),
+        ]
 
     def __str__(self):
         return self.name
@@ -136,6 +150,10 @@ class Recognition(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "认定"
         ordering = ["enterprise", "announced_on"]
+        indexes = [
+            # The list's per-tier counts of enterprises valid on a day, read from the index alone.
+            models.Index(fields=["tier", "enterprise", "announced_on", "valid_to"], name="recognition_tier_validity"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "tier", "kind", "announced_on"],
                                     name="recognition_once_per_announcement"),

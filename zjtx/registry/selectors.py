@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -39,7 +41,7 @@ SORTS = {  # key → (label, ORDER BY); "-key" is the other direction
     "name": ("企业名称", ("name_key", "pk")),
     "uscc": ("统一社会信用代码", ("uscc",)),
     "jurisdiction": ("所属县区", ("home_code", "name_key", "pk")),
-    "recognized": ("最近认定", ("latest_recognition", "name_key", "pk")),
+    "recognized": ("最近认定", ("latest_recognition_on", "name_key", "pk")),
 }
 DEFAULT_SORT = "name"
 _CODE_LIKE = re.compile(r"[0-9A-Z]{4,18}")
@@ -90,12 +92,27 @@ def _jurisdiction_pks(code: str) -> list[int]:
                 .values_list("pk", flat=True))
 
 
+class _HasBigramsOf(Func):
+    """PostgreSQL: every two-character piece of the second argument is one of the
+    first's (registry_name_bigrams, an IMMUTABLE function, indexed on name_key)."""
+
+    template = "registry_name_bigrams(%(expressions)s)"
+    arg_joiner = ") @> registry_name_bigrams("
+    output_field = BooleanField()
+
+
 def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) -> QuerySet[Enterprise]:
     qs = enterprises_visible_to(user)
     if filters.q:
         # Names are matched on the normalised key (brackets, spaces, 有限责任公司 ≈ 有限公司);
         # something shaped like a credit code also matches codes by prefix (indexed).
-        match = Q(name_key__contains=normalise_name(filters.q))
+        key = normalise_name(filters.q)
+        match = Q(name_key__contains=key)
+        if connection.vendor == "postgresql" and len(key) >= 2:
+            # The same match, found through the GIN index of the names' two-character
+            # pieces (migration 0005) instead of reading every name: a name holding the
+            # key holds each of its pieces. The LIKE stays, first: it decides.
+            match &= Q(_HasBigramsOf(F("name_key"), Value(key)))
         code = clean_uscc(filters.q)
         if _CODE_LIKE.fullmatch(code):
             match |= Q(uscc__startswith=code)
@@ -118,21 +135,107 @@ def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) ->
 
 def _ordered_pks(qs: QuerySet[Enterprise], sort: str) -> QuerySet:
     """The matches' pks in the requested order. Only pks: the ORDER BY ... LIMIT query
-    stays narrow (an index scan for name and code), and the page's rows are fetched
-    by pk afterwards."""
+    stays narrow (an index scan for name, code and latest recognition), and the page's
+    rows are fetched by pk afterwards."""
     key = sort.lstrip("-")
     descending = sort.startswith("-")
     if key == "jurisdiction":  # a retired code sorts with its successor
         qs = qs.annotate(home_code=Coalesce("fiscal_home__successor__code", "fiscal_home__code"))
     if key == "recognized":
-        # The one sort that needs an aggregate over the recognitions of all matches.
-        qs = qs.annotate(latest_recognition=Max("recognitions__announced_on"))
-        first = F("latest_recognition").desc(nulls_last=True) if descending else F("latest_recognition").asc(
-            nulls_last=True)
+        # Enterprise.latest_recognition_on is the latest announced_on of its recognitions,
+        # kept by the database (migration 0005); NULL (none) sorts last either way.
+        first = F("latest_recognition_on").desc(nulls_last=True) if descending else F(
+            "latest_recognition_on").asc(nulls_last=True)
         return qs.order_by(first, "name_key", "pk").values_list("pk", flat=True)
     # No NULLS LAST on non-null columns: it would stop PostgreSQL reading the index backwards.
     first, *rest = SORTS[key][1]
     return qs.order_by(f"-{first}" if descending else first, *rest).values_list("pk", flat=True)
+
+
+# A search with at most this many matches sorts them (a few milliseconds) rather than
+# walk the name index until the page is found: PostgreSQL assumes matches are spread
+# evenly over the names, but a code prefix (an area) or a place name gathers them in
+# one stretch of the name order, and the walk then reads most of the registry.
+SORT_MATCHES_UP_TO = 20_000
+
+
+def _page_pks(qs: QuerySet[Enterprise], filters: EnterpriseFilters, total: int, start: int,
+              stop: int) -> list[int]:
+    """pks start..stop (0-based, stop excluded) of the matches in the requested order."""
+    sort = filters.sort
+    if sort.lstrip("-") == "jurisdiction" and connection.features.supports_slicing_ordering_in_compound:
+        return _page_pks_by_jurisdiction(qs, sort.startswith("-"), start, stop)
+    if sort.lstrip("-") == "name" and filters.q and total <= SORT_MATCHES_UP_TO:
+        # name_key || '': the same text, the same collation, so the same order, but
+        # not the indexed column, so the few matches are found first and then sorted.
+        key = Concat("name_key", Value(""))
+        return list(qs.order_by(key.desc() if sort.startswith("-") else key, "pk")
+                    .values_list("pk", flat=True)[start:stop])
+    return list(_ordered_pks(qs, sort)[start:stop])
+
+
+def _page_pks_by_jurisdiction(qs: QuerySet[Enterprise], descending: bool, start: int, stop: int) -> list[int]:
+    """The jurisdiction sort without sorting every match: the order is (current code,
+    name_key, pk), and there are only a score of fiscal homes, so each home's first
+    `stop` matches in (name_key, pk) order are read from the (fiscal_home, name_key,
+    id) index, tagged with the rank of the home's current code, and only those are
+    merged. Same rows, same order as _ordered_pks (the fallback where a database
+    cannot order and slice the parts of a UNION)."""
+    homes = list(Jurisdiction.objects.annotate(home_code=Coalesce("successor__code", "code"))
+                 .values_list("pk", "home_code"))
+    codes = sorted({code for _, code in homes}, reverse=descending)
+    rank = {code: i for i, code in enumerate(codes)}
+    parts = [qs.filter(fiscal_home=pk).annotate(home_rank=Value(rank[code])).order_by("name_key", "pk")
+             .values_list("home_rank", "name_key", "pk")[:stop] for pk, code in homes]
+    if not parts:
+        return []
+    merged = parts[0].union(*parts[1:], all=True).order_by("home_rank", "name_key", "pk")
+    return [pk for _, _, pk in merged[start:stop]]
+
+
+def _tier_counts(valid: QuerySet[Recognition]) -> dict[str, int]:
+    """Enterprises per tier among these recognitions: the distinct (tier, enterprise)
+    pairs, counted per tier. One pass over the (tier, enterprise, ...) index, where
+    COUNT(DISTINCT enterprise) GROUP BY tier sorted every row again."""
+    pairs = valid.order_by().values("tier", "enterprise_id").distinct()
+    try:
+        sql, params = pairs.query.sql_with_params()
+    except EmptyResultSet:  # a scope that sees nothing
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pairs.tier, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.tier", params)
+        return dict(cursor.fetchall())
+
+
+def _industries(user, visible: QuerySet[Enterprise]) -> list[str]:
+    """The industries among the enterprises the user may see, in order. A registry
+    holds a few dozen: they are read one by one from the (industry, fiscal_home) index,
+    each the first one after the last (a loose index scan), instead of a DISTINCT
+    over every enterprise. The scope is enterprises_visible_to's: the whole registry
+    for the city's offices, the user's jurisdictions for a county or district."""
+    role = role_of(user)
+    if role in CITY_WIDE:
+        homes = None
+    elif role in LOCAL:
+        homes = jurisdictions_of(user)
+        if not homes:
+            return []
+    else:  # an enterprise or an investor: a handful of firms
+        return list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True)
+                    .distinct())
+    qn = connection.ops.quote_name
+    table, industry, home = (qn(Enterprise._meta.db_table), qn("industry"),
+                             qn(Enterprise._meta.get_field("fiscal_home").column))
+    scope = f" AND {home} IN ({', '.join(['%s'] * len(homes))})" if homes else ""
+    sql = (f"WITH RECURSIVE found(industry) AS ("
+           f"SELECT MIN({industry}) FROM {table} WHERE {industry} > %s{scope} "
+           f"UNION ALL "
+           f"SELECT (SELECT MIN({industry}) FROM {table} WHERE {industry} > found.industry{scope}) "
+           f"FROM found WHERE found.industry IS NOT NULL) "
+           f"SELECT industry FROM found WHERE industry IS NOT NULL ORDER BY industry")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["", *(homes or ()), *(homes or ())])
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -270,7 +373,7 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
     # Paginate a range of the right length: the count is the one above, never a
     # count of the sorted (possibly aggregated) query.
     page = Paginator(range(total), PAGE_SIZE).get_page(page_number)
-    pks = list(_ordered_pks(matches, filters.sort)[page.start_index() - 1:page.end_index()]) if total else []
+    pks = _page_pks(matches, filters, total, page.start_index() - 1, page.end_index()) if total else []
     # The page's rows with their jurisdictions (join) and recognitions (one query).
     found = {e.pk: e for e in Enterprise.objects.filter(pk__in=pks).select_related("fiscal_home__successor")
              .prefetch_related(Prefetch("recognitions", queryset=Recognition.objects.order_by("announced_on", "pk")))}
@@ -280,7 +383,7 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
     valid = Recognition.objects.filter(_valid_on(today))
     if filters.active or role_of(user) not in CITY_WIDE:
         valid = valid.filter(enterprise__in=matches.values("pk"))
-    counts = dict(valid.values_list("tier").annotate(n=Count("enterprise", distinct=True)).order_by())
+    counts = _tier_counts(valid)
     active_sort = filters.sort.lstrip("-")
     sorts = {}
     for key, (label, _) in SORTS.items():
@@ -291,7 +394,7 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
             state = ""
             next_sort = f"-{key}" if key == "recognized" else key  # newest recognitions first
         sorts[key] = SortLink(key, label, filters.query(sort=next_sort), state)
-    industries = (visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
+    industries = _industries(user, visible)
     result = EnterpriseListPage(
         filters=filters, page=page, rows=[_row(e, today) for e in objects], total=total,
         scope_total=total if not filters.active else visible.count(),
@@ -458,7 +561,7 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
 
 ACTIONS = {"+": "新建", "~": "修改", "-": "删除"}
 # Derived or bookkeeping columns a reader does not need to see change.
-HIDDEN_FIELDS = {"id", "name_key", "created_at", "updated_at", "enterprise", "investee"}
+HIDDEN_FIELDS = {"id", "name_key", "latest_recognition_on", "created_at", "updated_at", "enterprise", "investee"}
 
 
 def _who(record) -> str:
