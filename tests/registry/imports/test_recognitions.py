@@ -53,6 +53,9 @@ def test_a_bureaus_xlsx_with_chinese_headings_goes_in(tmp_path):
     assert rec[(b.pk, "national")].valid_to == D(2026, 7, 13) and rec[(b.pk, "national")].valid_to_defaulted
     assert rec[(old.pk, "national")].batch == "第五批"  # matched by normalised name
     assert rec[(a.pk, "innovative")].valid_to == D(2025, 12, 19) and rec[(a.pk, "innovative")].valid_to_defaulted
+    # The list's kept latest-recognition date (database triggers) holds for imported rows too.
+    assert models.Enterprise.objects.get(pk=a.pk).latest_recognition_on == D(2023, 5, 1)
+    assert models.Enterprise.objects.get(pk=old.pk).latest_recognition_on == D(2023, 7, 14)
     # History: one entry per record created, attributed to the import.
     hist = models.Recognition.history.filter(id=rec[(a.pk, "provincial")].pk).get()
     assert hist.history_type == "+" and "2023年认定名单.xlsx" in hist.history_change_reason
@@ -265,3 +268,18 @@ def test_the_user_is_recorded_in_history_and_log(tmp_path):
     assert run("recognitions", write_xlsx(tmp_path / "x.xlsx", REC_HEADINGS, [GOOD]), "--user", "chen")[0] == 0
     assert models.Recognition.history.get().history_user == admin
     assert models.ImportLog.objects.get().user == admin
+
+
+def test_a_failing_follow_up_does_not_undo_the_import(tmp_path):
+    def broken(sender, report, **kwargs):
+        raise RuntimeError("扫描服务不可用")
+
+    import_finished.connect(broken)
+    try:
+        rc, out = run("recognitions", write_xlsx(tmp_path / "x.xlsx", REC_HEADINGS, [GOOD]))
+    finally:
+        import_finished.disconnect(broken)
+    assert rc == 0 and out[-1] == "import recognitions: 1 rows, 1 created, 0 updated, 0 errors"
+    assert any("后续处理失败：扫描服务不可用" in line for line in out)
+    log = models.ImportLog.objects.get()
+    assert log.status == "done" and models.Recognition.objects.count() == 1

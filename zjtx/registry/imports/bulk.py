@@ -5,8 +5,9 @@ on a 100,000-row recognitions list (400,000 rows with the history) that was 80 %
 of the import's time. Here each column's adapter is chosen once and rows go in as
 multi-row INSERTs that return the new ids (SQLite ≥ 3.35) or by COPY with ids
 drawn from the sequence (PostgreSQL), each followed by its history rows, written
-as django-simple-history writes them ("+", date, user, reason). Only inserts: the
-rare updates go through the ORM (kinds.Handler.write)."""
+as django-simple-history writes them ("+" or "~", date, user, reason). Updates of
+existing rows go through the ORM's bulk_update (kinds.Handler.write); their
+history entries come here too."""
 
 from __future__ import annotations
 
@@ -25,23 +26,47 @@ class RowWriter:
         self.history = {"history_date": when, "history_change_reason": reason,
                         "history_user_id": getattr(user, "pk", None)}
         self.when = when
+        self._deferred: list = []
 
-    def create(self, model: type[models.Model], rows: list[dict]) -> list[int]:
+    def create(self, model: type[models.Model], rows: list[dict], *, ids: list[int] | None = None) -> list[int]:
         """Insert rows (attname → value; missing fields take their default) and one
-        history entry each; set and return their new ids."""
+        history entry each; set and return their new ids (or use `ids` reserved)."""
         if not rows:
             return []
         for row in rows:
             for f in _auto_now(model):
                 row.setdefault(f, self.when)
-        ids = _insert(model, rows, returning=True)
+        ids = _insert(model, rows, returning=True, ids=ids)
         for row, pk in zip(rows, ids, strict=True):
             row[model._meta.pk.attname] = pk
+        self._history(model, rows, "+")
+        return ids
+
+    def create_later(self, model: type[models.Model], rows: list[dict]) -> list[int] | None:
+        """PostgreSQL: reserve the rows' ids now and insert them at finish(), after the
+        rows that refer to them (foreign keys are checked at commit there). None
+        elsewhere: the caller creates them at once."""
+        if connection.vendor != "postgresql" or not rows:
+            return None
+        ids = _reserve_ids(model, len(rows))
+        self._deferred.append((model, rows, ids))
+        return ids
+
+    def finish(self) -> None:
+        for model, rows, ids in self._deferred:
+            self.create(model, rows, ids=ids)
+        self._deferred.clear()
+
+    def record_changes(self, model: type[models.Model], objs: list[models.Model]) -> None:
+        """One "~" history entry for each changed record (saved already), whole rows."""
+        tracked = [f.attname for f in model.history.model.tracked_fields]
+        self._history(model, [{a: getattr(o, a) for a in tracked} for o in objs], "~")
+
+    def _history(self, model, rows: list[dict], history_type: str) -> None:
         history_model = model.history.model
         tracked = [f.attname for f in history_model.tracked_fields]
-        _insert(history_model, [{**{a: row[a] for a in tracked if a in row}, **self.history, "history_type": "+"}
-                                for row in rows], returning=False)
-        return ids
+        _insert(history_model, [{**{a: row[a] for a in tracked if a in row}, **self.history,
+                                 "history_type": history_type} for row in rows], returning=False)
 
 
 def _auto_now(model) -> list[str]:
@@ -93,19 +118,21 @@ def _values(cols, row) -> list:
     return out
 
 
-def _insert(model, rows: list[dict], *, returning: bool) -> list[int]:
+def _insert(model, rows: list[dict], *, returning: bool, ids: list[int] | None = None) -> list[int]:
     connection.ensure_connection()
     cols = _columns(model, connection.vendor)
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c[1]) for c in cols)}) VALUES "
     one = "(" + ", ".join(["%s"] * len(cols)) + ")"
     tail = f" RETURNING {qn(model._meta.pk.column)}" if returning else ""
-    ids: list[int] = []
     # The driver's cursor, not Django's debug wrapper: with DEBUG on, that wrapper
     # formats every statement with all its parameters for connection.queries.
     with connection.wrap_database_errors:
         if connection.vendor == "postgresql":
-            return _copy(model, cols, rows, returning=returning)
+            return _copy(model, cols, rows, returning=returning, ids=ids)
+        if ids is not None:
+            raise NotImplementedError("reserved ids are a PostgreSQL path (RowWriter.create_later)")
+        ids = []
         per = max(1, min(ROWS_PER_STATEMENT, _max_params() // len(cols)))
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
@@ -118,7 +145,14 @@ def _insert(model, rows: list[dict], *, returning: bool) -> list[int]:
     return ids
 
 
-def _copy(model, cols, rows: list[dict], *, returning: bool) -> list[int]:
+def _reserve_ids(model, n: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, n])
+        return [r[0] for r in cursor.fetchall()]
+
+
+def _copy(model, cols, rows: list[dict], *, returning: bool, ids: list[int] | None) -> list[int]:
     """PostgreSQL: COPY, ten times faster than INSERTs here; the new ids are taken
     from the table's sequence first, so that they are known without RETURNING."""
     qn = connection.ops.quote_name
@@ -126,12 +160,11 @@ def _copy(model, cols, rows: list[dict], *, returning: bool) -> list[int]:
     names = [c[1] for c in cols]
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        ids: list[int] = []
         if returning:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [table, pk, len(rows)])
-            ids = [r[0] for r in cursor.fetchall()]
+            ids = ids or _reserve_ids(model, len(rows))
             names = [pk, *names]
+        else:
+            ids = []
         with cursor.copy(f"COPY {qn(table)} ({', '.join(qn(n) for n in names)}) FROM STDIN") as copy:
             if returning:
                 for pk_value, row in zip(ids, rows, strict=True):

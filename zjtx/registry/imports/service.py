@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from .reading import FileProblem, open_table
 from .signals import import_finished
 from .values import Bad, is_blank
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]  # (phase, done, total or None)
 PROGRESS_EVERY = 1000
 WRITE_BATCH = 2000
@@ -116,8 +118,12 @@ def run_import(kind: str, path, *, user=None, actor: str = "", dry_run: bool = F
         raise
     if report.written:
         # After the commit, so that follow-up work (e.g. a 免申即享 scan of the enterprises
-        # touched) sees the data; the command prints its summary line after this.
-        import_finished.send(sender=ImportLog, report=report)
+        # touched) sees the data; the command prints its summary line after this. The
+        # import stands whatever a receiver does: a failure is logged and noted.
+        for receiver, outcome in import_finished.send_robust(sender=ImportLog, report=report):
+            if isinstance(outcome, Exception):
+                logger.error("import_finished receiver %r failed", receiver, exc_info=outcome)
+                report.notices.append(Issue(0, "后续处理", f"导入已完成，但后续处理失败：{outcome}"))
     status = ImportLog.Status.DONE if report.ok else ImportLog.Status.REFUSED
     _finish(log, report, status=status)
     return report

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         verbose = options.get("verbosity", 1) >= 2
         for issue in report.errors:
             self.stdout.write(str(issue))
-        notices = report.notices if verbose else [n for n in report.notices if n.column in ("表头", "文件")]
+        notices = report.notices if verbose else [n for n in report.notices if n.column in ("表头", "文件", "后续处理")]
         for notice in notices:
             self.stdout.write(f"提示：{notice}")
         if len(report.notices) > len(notices):
