@@ -32,6 +32,12 @@ the project, locust of the benchmark only) and a PostgreSQL server on
    latest recognition, and one-file pages of random enterprises the user may see.
    Any response but a 200 holding the page asked for is an error.
 
+Besides latencies, the CPU time the server side used per request (gunicorn and the
+PostgreSQL backends of the benchmark database, sampled with psutil; parallel plans
+are off for that database by default, --pg-parallel, so no CPU hides in parallel
+workers), and from it the most this machine could serve if nothing else ran: on a
+shared machine the latencies depend on the others' load, the CPU cost much less.
+
 Prints a Markdown report per run (or writes it with --markdown FILE); the last line
 reads `web n=… users=… p95_ms=… p50_ms=… rps=… errors=…` for the overall mix of
 the city admin at the first worker count. Goal: p95 under 300 ms.
@@ -54,12 +60,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
+import psutil  # comes with locust
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -460,8 +468,60 @@ def _cpu_busy() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+class CpuMeter(threading.Thread):
+    """CPU time used by the server side over a window: gunicorn (master and workers)
+    and the PostgreSQL backends connected to the benchmark's database, sampled twice
+    a second (a backend replaced when its connection reaches CONN_MAX_AGE is counted
+    up to its last sample). On a machine others share, CPU time per request is the
+    figure their load does not change much; latencies are."""
+
+    def __init__(self, gunicorn_pid: int, db: str):
+        super().__init__(daemon=True)
+        self.master = psutil.Process(gunicorn_pid)
+        self.marker = f" {db} "
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.done = threading.Event()
+        self.started_at = self.stopped_at = 0.0
+
+    def _processes(self):
+        yield "gunicorn", self.master
+        for child in self.master.children(recursive=True):
+            yield "gunicorn", child
+        for p in psutil.process_iter(["name", "cmdline"]):
+            line = " ".join(p.info["cmdline"] or ())
+            if line.startswith("postgres:") and self.marker in line:
+                yield "postgres", p
+
+    def sample(self, *, baseline: bool = False) -> None:
+        for side, p in self._processes():
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            used = t.user + t.system
+            self.first.setdefault(p.pid, used if baseline else 0.0)
+            self.last[p.pid] = (side, used)
+
+    def run(self) -> None:
+        self.started_at = time.time()
+        self.sample(baseline=True)
+        while not self.done.wait(0.5):
+            self.sample()
+
+    def stop(self) -> dict[str, float]:
+        self.sample()
+        self.stopped_at = time.time()
+        self.done.set()
+        self.join()
+        out = {"gunicorn": 0.0, "postgres": 0.0}
+        for pid, (side, used) in self.last.items():
+            out[side] += used - self.first.get(pid, 0.0)
+        return out
+
+
 def run_load(port: int, username: str, plan: list, *, users: int, seconds: int, warmup: int,
-             workdir: Path) -> dict:
+             workdir: Path, server: Gunicorn, db: str) -> dict:
     sessions = [log_in(port, username) for _ in range(users)]
     # Each session is checked on a real page before the load starts.
     status, _, html = request("GET", port, plan[0][1], headers={"Cookie": sessions[0]})
@@ -479,26 +539,35 @@ def run_load(port: int, username: str, plan: list, *, users: int, seconds: int, 
     started = time.time()
     with open(workdir / "locust.log", "a") as log:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(min(warmup, 10))  # CPU use is measured over the measured window only
+        time.sleep(warmup + 1)  # CPU use is measured over (about) the measured window only
         busy0 = _cpu_busy()
+        meter = CpuMeter(server.proc.pid, db)
+        meter.start()
+        time.sleep(max(1, seconds - 2))
+        server_cpu = meter.stop()
+        busy1 = _cpu_busy()
         try:
             proc.wait(timeout=warmup + seconds + 60)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             raise SystemExit("locust did not stop by itself") from None
-        busy1 = _cpu_busy()
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     locust_cpu = (after_children.ru_utime + after_children.ru_stime
                   - before_children.ru_utime - before_children.ru_stime)
     records = json.loads(results.read_text())
     t0 = min((r[1] for r in records), default=started)
     measured = [r for r in records if t0 + warmup <= r[1] < t0 + warmup + seconds]
+    # Requests answered while the CPU meter ran.
+    metered = sum(1 for r in records if meter.started_at <= r[1] + r[2] / 1000 < meter.stopped_at)
     return {
         "records": measured,
         "seconds": seconds,
+        "server_cpu": server_cpu,
+        "metered": metered,
         "cpu_busy": (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
         "locust_cpu_s": locust_cpu,
+        "all_requests": len(records),
         "wall_s": time.time() - started,
     }
 
@@ -545,6 +614,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="seconds of load not counted, before each mix")
     parser.add_argument("--workers", default="", help="gunicorn workers, e.g. 5 or 3,5,9 (default 2 x cores + 1)")
     parser.add_argument("--roles", default="city,district", help="city, district or both")
+    parser.add_argument("--pg-parallel", type=int, default=0, metavar="N",
+                        help="max_parallel_workers_per_gather for the benchmark database (default 0: 20 "
+                             "concurrent requests on 2 cores gain nothing from parallel plans, and every "
+                             "backend's CPU time is then counted; the server's default is 2)")
     parser.add_argument("--keep", action="store_true", help="leave the scratch database")
     parser.add_argument("--reuse", metavar="DB", help="a database kept by --keep: migrate it, skip the load")
     parser.add_argument("--markdown", metavar="FILE", help="also write the report to FILE")
@@ -585,6 +658,8 @@ def main() -> None:
             t = time.perf_counter()
             counts = load(args.n)
             load_s = time.perf_counter() - t
+        with connection.cursor() as c:  # this database only; sessions opened from now on
+            c.execute(f'ALTER DATABASE "{db}" SET max_parallel_workers_per_gather = {int(args.pg_parallel)}')
         t = time.perf_counter()
         vacuum_analyze()
         analyze_s = time.perf_counter() - t
@@ -616,14 +691,24 @@ def main() -> None:
                 report += [f"### gunicorn, {w} workers", "",
                            f"`gunicorn {server.config}`, env ZJTX_DEBUG=0, ZJTX_SECRET_KEY=(random), "
                            f"ZJTX_ALLOWED_HOSTS={HOST}, ZJTX_SSL_REDIRECT=0, ZJTX_SECURE_COOKIES=0 "
-                           "(plain HTTP on loopback), CONN_MAX_AGE 60 s.", ""]
+                           "(plain HTTP on loopback), CONN_MAX_AGE 60 s; PostgreSQL as installed "
+                           f"(shared_buffers, work_mem, jit at their defaults) but max_parallel_workers_per_gather="
+                           f"{args.pg_parallel} for this database.", ""]
                 for role in roles:
                     run = run_load(server.port, ACCOUNTS[role], plans[role], users=args.users,
-                                   seconds=args.seconds, warmup=args.warmup, workdir=workdir)
+                                   seconds=args.seconds, warmup=args.warmup, workdir=workdir, server=server,
+                                   db=db)
                     stats = summarise(run)
+                    n_metered = max(1, run["metered"])
+                    web_ms = 1000 * run["server_cpu"]["gunicorn"] / n_metered
+                    pg_ms = 1000 * run["server_cpu"]["postgres"] / n_metered
+                    locust_ms = 1000 * run["locust_cpu_s"] / max(1, run["all_requests"])
+                    capacity = 1000 * (os.cpu_count() or 1) / (web_ms + pg_ms + locust_ms)
                     report += [f"#### {role} ({ACCOUNTS[role]})", "", table(stats), "",
-                               f"CPU busy (both cores, measured window): {run['cpu_busy']:.0%}; locust used "
-                               f"{run['locust_cpu_s']:.1f} CPU s over {run['wall_s']:.0f} s.", ""]
+                               f"CPU time per request: gunicorn {web_ms:.1f} ms + PostgreSQL {pg_ms:.1f} ms "
+                               f"(+ locust ≈{locust_ms:.1f} ms); these {os.cpu_count()} cores, if nothing else "
+                               f"ran, would serve at most ≈{capacity:.0f} req/s of this mix. Both cores busy "
+                               f"{run['cpu_busy']:.0%} of the measured window (other processes included).", ""]
                     print("\n".join(report[-6:]), flush=True)
                     if final is None and role == "city":
                         o = stats["overall"]
