@@ -42,7 +42,10 @@ def test_login_form_posts_username_and_password_with_csrf():
 
 
 def test_production_settings_pass_check_deploy():
-    env = {**os.environ, "ZJTX_DEBUG": "0", "ZJTX_ALLOWED_HOSTS": "zjtx.ly.gov.cn",
+    # the browser tests' conftest allows the ORM beside Playwright's event loop
+    # (DJANGO_ALLOW_ASYNC_UNSAFE); production never has it, and check --deploy says so
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "ZJTX_DEBUG": "0", "ZJTX_ALLOWED_HOSTS": "zjtx.ly.gov.cn",
            "ZJTX_SECRET_KEY": "k3J9-vQ2x!Lr8#pW5z@Tn6Ym0&Hs4Ud7Gf1Ea9Cb2Rw8Oq5Iu3Ny6Mt0Pl4Xk7Jh",
            "DJANGO_SETTINGS_MODULE": "zjtx.settings"}
     result = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
