@@ -247,9 +247,16 @@ def test_one_file_page_shows_identity_recognitions_listing_and_investments(clien
     assert len(file.investments) == ent.investments_received.count() > 0
     first = ent.investments_received.order_by("-paid_in_date", "-pk").first()
     assert first.investor.name in text and f"{first.paid_in:,.2f}" in text
-    # The 红利账单 sections are there, marked, and hold no figures yet.
-    rewards = re.search(r'<section class="panel rewards".*?</section>\s*</div>', response.content.decode(), re.S)
-    assert rewards and "待接入" in rewards.group() and "元" not in rewards.group()
+    # Before any scan the 红利账单 section says there is nothing yet, with no figures.
+    rewards = re.search(r'<section class="panel rewards".*?</section>', response.content.decode(), re.S)
+    assert rewards and "暂无应享奖励" in rewards.group()
+    # After the scan it shows what the enterprise is due, by article.
+    from zjtx.fulfilment.scan import run_scan
+
+    run_scan()
+    page = client.get(f"/registry/enterprises/{ent.pk}/").content.decode()
+    rewards = re.search(r'<section class="panel rewards".*?</section>', page, re.S).group()
+    assert "第1条" in rewards and "应享合计" in rewards and "待确认" in rewards
 
 
 def test_one_file_page_of_a_listed_enterprise_with_a_retired_code(client, demo_registry):

@@ -26,4 +26,16 @@ def enterprise_detail(request, pk: int):
     file = selectors.enterprise_file(user=request.user, pk=pk)
     if file is None:
         raise Http404("没有这家企业，或不在您的查看范围内")
-    return render(request, "registry/enterprise_detail.html", {"file": file})
+    return render(request, "registry/enterprise_detail.html",
+                  {"file": file, "statement": rewards_of(request.user, file.enterprise)})
+
+
+def rewards_of(user, enterprise):
+    """The enterprise's 红利账单 for its one-file page; an investor who may open the
+    page of a company it invested in does not see that company's money."""
+    from zjtx.accounts.models import Role, role_of
+    from zjtx.fulfilment.statement import statement_for
+
+    if role_of(user) in (Role.INVESTOR, Role.OPERATOR):
+        return None
+    return statement_for(enterprise=enterprise)
