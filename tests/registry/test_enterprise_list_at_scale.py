@@ -59,6 +59,20 @@ def test_latest_recognition_after_bulk_inserts():
     assert [_latest(e) for e in ents] == [D("2025-01-01"), D("2021-03-01"), D("2022-03-01")]
 
 
+def test_recognitions_written_before_their_enterprise():
+    # Imports on PostgreSQL insert a list's new enterprises after its recognitions,
+    # in one transaction (foreign keys are checked at commit).
+    from django.db import transaction
+
+    pk = (models.Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    with transaction.atomic():
+        models.Recognition.objects.create(enterprise_id=pk, tier="city", announced_on=D("2025-01-01"),
+                                          valid_to=D("2027-12-31"))
+        models.Enterprise.objects.create(pk=pk, name="洛阳后到科技有限公司", uscc=factories.make_uscc(),
+                                         fiscal_home=factories.jurisdiction("410305"))
+    assert _latest(models.Enterprise(pk=pk)) == D("2025-01-01")
+
+
 def test_a_stale_enterprise_instance_cannot_undo_it():
     ent = factories.enterprise()
     stale = models.Enterprise.objects.get(pk=ent.pk)  # loaded before the recognition
