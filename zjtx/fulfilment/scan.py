@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from zjtx.policy.engine import evaluate_case
 from zjtx.policy.facts import read_case
-from zjtx.registry.facts_export import registry_facts
+from zjtx.registry.facts_export import enterprise_id, investor_id, operator_id, registry_facts
 from zjtx.registry.models import Jurisdiction
 
 from .models import PARTS, Claim, Entitlement, Payment, Revision
@@ -58,11 +58,12 @@ def settled_entitlements() -> dict[str, Entitlement]:
 
 
 def _payee_id(ent: Entitlement) -> str:
+    """The payee's id in the facts document (the ids facts_export gives)."""
     if ent.investor_id:
-        return f"I{ent.investor_id}"
+        return investor_id(ent.investor_id)
     if ent.operator_id:
-        return f"P{ent.operator_id}"
-    return f"E{ent.enterprise_id}"
+        return operator_id(ent.operator_id)
+    return enterprise_id(ent.enterprise_id)
 
 
 def scan_facts() -> tuple[dict, dict[str, Entitlement]]:
@@ -83,7 +84,7 @@ def scan_facts() -> tuple[dict, dict[str, Entitlement]]:
         if ent.honour:
             entry["honour"] = ent.honour
         if ent.investor_id:
-            entry["beneficiary_enterprise"] = f"E{ent.enterprise_id}"
+            entry["beneficiary_enterprise"] = enterprise_id(ent.enterprise_id)
         paid.append(entry)
     doc["history"] = list(moved.values()) + paid
     return doc, settled

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from zjtx.policy.money import capital_numerals, to_fen
 from zjtx.policy.pack import load_pack
 
 from .models import Claim, ClaimState, Entitlement, Payment
@@ -65,10 +64,6 @@ class Statement:
     @property
     def outstanding(self) -> Decimal:
         return self.due - self.paid
-
-    @staticmethod
-    def capital(amount: Decimal) -> str:
-        return capital_numerals(to_fen(amount))
 
 
 def statement_for(*, enterprise=None, investor=None, operator=None) -> Statement:
