@@ -8,6 +8,8 @@ investors and investments, service platforms. Every change is kept in history
 
 from __future__ import annotations
 
+import random
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -419,3 +421,24 @@ class ImportLog(models.Model):
     def summary_line(self) -> str:
         return (f"import {self.kind}: {self.rows} rows, {self.created} created, "
                 f"{self.updated} updated, {self.error_count} errors")
+
+
+class RegistryStamp(models.Model):
+    """One row whose `stamp` the database changes with every write of enterprises,
+    recognitions or jurisdictions (triggers, migration 0006), however the write is
+    made. What is computed from the whole registry (facets.py: the list's counts) is
+    kept per process under the stamp it was computed at. The stamp is a new random
+    number each time, not a counter, so that a rolled-back write can never give a
+    later write the same stamp."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业库版本"
+
+    @classmethod
+    def current(cls) -> int:
+        stamp = cls.objects.filter(pk=1).values_list("stamp", flat=True).first()
+        if stamp is None:  # a flushed database (transactional tests): the triggers need the row
+            stamp = cls.objects.get_or_create(pk=1, defaults={"stamp": random.getrandbits(62)})[0].stamp
+        return stamp

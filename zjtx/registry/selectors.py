@@ -4,7 +4,7 @@ pagination, counts) and the one-file page (一户一档) with its merged history
 Every read starts from `enterprises_visible_to(user)`, so a page can never show
 an enterprise outside the user's scope. Queries are shaped for 200,000
 enterprises on PostgreSQL: filters are indexed columns or EXISTS subqueries,
-counts are one aggregate query, and a page's rows are fetched with their
+counts come from facets.py (kept until the registry changes), and a page's rows are fetched with their
 jurisdictions and recognitions in a fixed number of queries (no N+1).
 """
 
@@ -28,6 +28,7 @@ from django.utils import timezone
 from zjtx.accounts.models import role_of
 from zjtx.accounts.scope import CITY_WIDE, LOCAL, enterprises_visible_to, jurisdictions_of
 
+from . import facets
 from .models import Enterprise, Investment, Jurisdiction, ListingMilestone, Recognition
 from .names import normalise_name
 from .uscc import clean_uscc
@@ -209,35 +210,31 @@ def _tier_counts(valid: QuerySet[Recognition]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _industries(user, visible: QuerySet[Enterprise]) -> list[str]:
-    """The industries among the enterprises the user may see, in order. A registry
-    holds a few dozen: they are read one by one from the (industry, fiscal_home) index,
-    each the first one after the last (a loose index scan), instead of a DISTINCT
-    over every enterprise. The scope is enterprises_visible_to's: the whole registry
-    for the city's offices, the user's jurisdictions for a county or district."""
+def _industries(visible: QuerySet[Enterprise]) -> list[str]:
+    """The industries among a few enterprises (an enterprise's or an investor's scope;
+    the city's and the counties' come from facets)."""
+    return list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
+
+
+def _counts(user, filters: EnterpriseFilters, matches: QuerySet[Enterprise],
+            today: dt.date) -> facets.Counts:
+    """How many match, how many hold each tier today, how many the user may see, and
+    the industries to offer. For the city's offices and a county's, from the registry's
+    kept cells (facets.py), but for a search by name or code, which is counted here."""
     role = role_of(user)
-    if role in CITY_WIDE:
-        homes = None
-    elif role in LOCAL:
-        homes = jurisdictions_of(user)
-        if not homes:
-            return []
-    else:  # an enterprise or an investor: a handful of firms
-        return list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True)
-                    .distinct())
-    qn = connection.ops.quote_name
-    table, industry, home = (qn(Enterprise._meta.db_table), qn("industry"),
-                             qn(Enterprise._meta.get_field("fiscal_home").column))
-    scope = f" AND {home} IN ({', '.join(['%s'] * len(homes))})" if homes else ""
-    sql = (f"WITH RECURSIVE found(industry) AS ("
-           f"SELECT MIN({industry}) FROM {table} WHERE {industry} > %s{scope} "
-           f"UNION ALL "
-           f"SELECT (SELECT MIN({industry}) FROM {table} WHERE {industry} > found.industry{scope}) "
-           f"FROM found WHERE found.industry IS NOT NULL) "
-           f"SELECT industry FROM found WHERE industry IS NOT NULL ORDER BY industry")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ["", *(homes or ()), *(homes or ())])
-        return [row[0] for row in cursor.fetchall()]
+    if role in CITY_WIDE or role in LOCAL:
+        found = facets.counts(
+            today=today, scope=None if role in CITY_WIDE else jurisdictions_of(user),
+            homes=_jurisdiction_pks(filters.jurisdiction) if filters.jurisdiction else None,
+            industry=filters.industry, status=filters.status, tier=filters.tier)
+        if not filters.q:
+            return found
+        scope_total, industries = found.scope_total, found.industries
+    else:
+        visible = enterprises_visible_to(user)
+        scope_total, industries = visible.count(), _industries(visible)
+    valid = Recognition.objects.filter(_valid_on(today), enterprise__in=matches.values("pk"))
+    return facets.Counts(matches.count(), scope_total, _tier_counts(valid), industries)
 
 
 @dataclass(frozen=True)
@@ -369,9 +366,9 @@ def _page_links(page: Page, filters: EnterpriseFilters) -> list[tuple[int | None
 def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
                          today: dt.date | None = None) -> EnterpriseListPage:
     today = today or timezone.localdate()
-    visible = enterprises_visible_to(user)
     matches = filtered_enterprises(user=user, filters=filters, today=today)
-    total = matches.count()
+    counted = _counts(user, filters, matches, today)
+    total = counted.total
     # Paginate a range of the right length: the count is the one above, never a
     # count of the sorted (possibly aggregated) query.
     page = Paginator(range(total), PAGE_SIZE).get_page(page_number)
@@ -380,12 +377,6 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
     found = {e.pk: e for e in Enterprise.objects.filter(pk__in=pks).select_related("fiscal_home__successor")
              .prefetch_related(Prefetch("recognitions", queryset=Recognition.objects.order_by("announced_on", "pk")))}
     objects = [found[pk] for pk in pks]
-    # Tiers valid today among the matches: one grouped query (no subquery when the
-    # matches are the whole registry).
-    valid = Recognition.objects.filter(_valid_on(today))
-    if filters.active or role_of(user) not in CITY_WIDE:
-        valid = valid.filter(enterprise__in=matches.values("pk"))
-    counts = _tier_counts(valid)
     active_sort = filters.sort.lstrip("-")
     sorts = {}
     for key, (label, _) in SORTS.items():
@@ -396,14 +387,13 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
             state = ""
             next_sort = f"-{key}" if key == "recognized" else key  # newest recognitions first
         sorts[key] = SortLink(key, label, filters.query(sort=next_sort), state)
-    industries = _industries(user, visible)
     result = EnterpriseListPage(
         filters=filters, page=page, rows=[_row(e, today) for e in objects], total=total,
-        scope_total=total if not filters.active else visible.count(),
-        tier_counts=[TierCount(t, TIER_SHORT[t], counts.get(t, 0), filters.tier == t,
+        scope_total=counted.scope_total,
+        tier_counts=[TierCount(t, TIER_SHORT[t], counted.tiers.get(t, 0), filters.tier == t,
                                filters.query(tier="" if filters.tier == t else t)) for t in TIER_ORDER],
         jurisdictions=_jurisdiction_options(user, filters.jurisdiction),
-        industries=[Option(i, i, i == filters.industry) for i in industries],
+        industries=[Option(i, i, i == filters.industry) for i in counted.industries],
         statuses=[Option(k, v, k == filters.status) for k, v in STATUSES.items()],
         sorts=sorts, today=today,
     )
