@@ -161,3 +161,51 @@ def test_name_search_is_the_plain_substring_match(client, demo_registry, q, sort
     name = "-name_key" if sort.startswith("-") else "name_key"
     assert [r.pk for r in listing.rows] == list(plain.order_by(name, "pk").values_list(
         "pk", flat=True)[:selectors.PAGE_SIZE])
+
+
+# -- the kept columns (facets.py) against the plain query --------------------------------
+
+
+def _plain_order(matches, sort: str) -> list[int]:
+    """The list's order as plain ORDER BYs: the first key flips, name_key and pk do not."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    firsts = {"name": F("name_key"), "uscc": F("uscc"),
+              "jurisdiction": F("c"), "recognized": F("latest_recognition_on")}
+    first = firsts[key].desc(nulls_last=True) if descending else firsts[key].asc(nulls_last=True)
+    qs = matches.annotate(c=Coalesce("fiscal_home__successor__code", "fiscal_home__code"))
+    return list(qs.order_by(first, "name_key", "pk").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("username", ["city_admin", "district_410305"])
+@pytest.mark.parametrize("sort", ["name", "-name", "uscc", "-uscc", "jurisdiction", "-jurisdiction",
+                                  "recognized", "-recognized"])
+def test_kept_columns_give_the_plain_pages_in_every_order(client, demo_registry, username, sort):
+    user = _user(username)
+    client.force_login(user)
+    today = timezone.localdate()
+    for params in ({}, {"q": "科技"}, {"q": "9141"}, {"tier": "city", "status": "none"},
+                   {"jurisdiction": "410305", "industry": "C34 通用设备制造业"}):
+        filters = EnterpriseFilters.from_query({"sort": sort, **params})
+        plain = _plain_order(selectors.filtered_enterprises(user=user, filters=filters, today=today), sort)
+        pages = -(-len(plain) // selectors.PAGE_SIZE)
+        for number in sorted({1, 2, pages}):
+            listing = client.get("/registry/enterprises/", {**params, "sort": sort, "page": number}).context["listing"]
+            start = (listing.page.number - 1) * selectors.PAGE_SIZE
+            assert listing.total == len(plain), params
+            assert [r.pk for r in listing.rows] == plain[start:start + selectors.PAGE_SIZE], (params, number)
+
+
+def test_kept_columns_follow_every_write(client, demo_registry):
+    client.force_login(_user("city_admin"))
+
+    def total(**params):
+        return client.get("/registry/enterprises/", params).context["listing"].total
+
+    before = total(q="晨曦新材")
+    ent = factories.enterprise("洛阳晨曦新材科技有限公司")
+    assert total(q="晨曦新材") == before + 1
+    national = total(tier="national")
+    factories.recognition(ent, "national", on="2025-07-01", to="2028-06-30")
+    assert total(tier="national") == national + 1
+    models.Enterprise.objects.filter(pk=ent.pk).update(name="洛阳晨光机械有限公司", name_key="洛阳晨光机械有限公司")
+    assert total(q="晨曦新材") == before

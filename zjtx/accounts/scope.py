@@ -24,8 +24,13 @@ def jurisdictions_of(user) -> list[int]:
     if profile is None or profile.jurisdiction_id is None:
         return []
     own = profile.jurisdiction_id
-    return list(Jurisdiction.objects.filter(Q(pk=own) | Q(successor_id=own) | Q(parent_id=own))
-                .values_list("pk", flat=True))
+    # Asked several times a page; kept on the profile, which lives as long as the request's user.
+    kept = getattr(profile, "_jurisdictions", None)
+    if kept is None or kept[0] != own:
+        kept = (own, list(Jurisdiction.objects.filter(Q(pk=own) | Q(successor_id=own) | Q(parent_id=own))
+                          .values_list("pk", flat=True)))
+        profile._jurisdictions = kept
+    return list(kept[1])
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:

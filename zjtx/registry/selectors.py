@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -216,25 +216,36 @@ def _industries(visible: QuerySet[Enterprise]) -> list[str]:
     return list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
 
 
-def _counts(user, filters: EnterpriseFilters, matches: QuerySet[Enterprise],
-            today: dt.date) -> facets.Counts:
-    """How many match, how many hold each tier today, how many the user may see, and
-    the industries to offer. For the city's offices and a county's, from the registry's
-    kept cells (facets.py), but for a search by name or code, which is counted here."""
+def _search_terms(q: str) -> dict[str, str] | None:
+    """A search as facets.Kept.find takes it: a name key and a code prefix, or None when
+    it matches every name (a search of nothing but brackets or spaces)."""
+    if not q:
+        return {}
+    key = normalise_name(q)
+    if not key:
+        return None
+    code = clean_uscc(q)
+    return {"q_name": key, "q_code": code if _CODE_LIKE.fullmatch(code) else ""}
+
+
+def _find(user, filters: EnterpriseFilters, today: dt.date, kept: facets.Kept) -> facets.Found | None:
+    """The city's offices' and a county's list from the kept columns (facets.py); None
+    for an enterprise's or an investor's handful of firms, which SQL answers."""
     role = role_of(user)
-    if role in CITY_WIDE or role in LOCAL:
-        found = facets.counts(
-            today=today, scope=None if role in CITY_WIDE else jurisdictions_of(user),
-            homes=_jurisdiction_pks(filters.jurisdiction) if filters.jurisdiction else None,
-            industry=filters.industry, status=filters.status, tier=filters.tier)
-        if not filters.q:
-            return found
-        scope_total, industries = found.scope_total, found.industries
-    else:
-        visible = enterprises_visible_to(user)
-        scope_total, industries = visible.count(), _industries(visible)
+    if role not in CITY_WIDE and role not in LOCAL:
+        return None
+    terms = _search_terms(filters.q)
+    return kept.find(today=today, scope=None if role in CITY_WIDE else jurisdictions_of(user),
+                     homes=kept.homes_of(filters.jurisdiction) if filters.jurisdiction else None,
+                     industry=filters.industry, status=filters.status, tier=filters.tier, sort=filters.sort,
+                     **(terms or {}))
+
+
+def _counts(user, matches: QuerySet[Enterprise], today: dt.date) -> facets.Counts:
+    """The counts of a few enterprises (an enterprise's or an investor's scope), in SQL."""
+    visible = enterprises_visible_to(user)
     valid = Recognition.objects.filter(_valid_on(today), enterprise__in=matches.values("pk"))
-    return facets.Counts(matches.count(), scope_total, _tier_counts(valid), industries)
+    return facets.Counts(matches.count(), visible.count(), _tier_counts(valid), _industries(visible))
 
 
 @dataclass(frozen=True)
@@ -243,10 +254,15 @@ class TierBadge:
     label: str
     valid_to: dt.date
 
+    @property
+    def title(self) -> str:
+        return f"有效期至{self.valid_to.isoformat()}"
+
 
 @dataclass(frozen=True)
 class EnterpriseRow:
     pk: int
+    url: str  # its one-file page
     name: str
     uscc: str
     jurisdiction: str
@@ -284,6 +300,14 @@ class SortLink:
     query: str
     state: str  # "asc", "desc" or ""
 
+    @property
+    def aria(self) -> str:
+        return {"asc": "ascending", "desc": "descending"}.get(self.state, "")
+
+    @property
+    def mark(self) -> str:
+        return {"asc": "▲", "desc": "▼"}.get(self.state, "")
+
 
 @dataclass
 class EnterpriseListPage:
@@ -311,44 +335,57 @@ class EnterpriseListPage:
     today: dt.date = field(default_factory=timezone.localdate)
 
 
-def _home_label(home: Jurisdiction) -> tuple[str, str]:
-    if home.successor_id:
-        return home.successor.name, f"原{home.name}（{home.code}）"
-    return home.name, ""
+NEEQ_LAYERS = dict(Enterprise.NeeqLayer.choices)
 
 
-def _status(e: Enterprise) -> str:
-    if e.listed:
-        return f"已上市（{e.exchange}）" if e.exchange else "已上市"
-    if e.neeq_layer:
-        return f"新三板{e.get_neeq_layer_display()}"
+def _status(listed: bool, exchange: str, neeq_layer: str) -> str:
+    if listed:
+        return f"已上市（{exchange}）" if exchange else "已上市"
+    if neeq_layer:
+        return f"新三板{NEEQ_LAYERS.get(neeq_layer, neeq_layer)}"
     return ""
 
 
-def _row(e: Enterprise, today: dt.date) -> EnterpriseRow:
-    recognitions = list(e.recognitions.all())  # prefetched
-    valid: dict[str, dt.date] = {}
-    for r in recognitions:
-        if r.announced_on <= today <= r.valid_to:
-            valid[r.tier] = max(valid.get(r.tier, r.valid_to), r.valid_to)
-    latest = max(recognitions, key=lambda r: (r.announced_on, TIER_ORDER.index(r.tier) * -1), default=None)
-    name, note = _home_label(e.fiscal_home)
-    return EnterpriseRow(
-        pk=e.pk, name=e.name, uscc=e.uscc, jurisdiction=name, jurisdiction_note=note, industry=e.industry,
-        tiers=tuple(TierBadge(t, TIER_SHORT[t], valid[t]) for t in TIER_ORDER if t in valid),
-        latest_label=f"{TIER_SHORT[latest.tier]} {latest.announced_on.isoformat()}" if latest else "",
-        status=_status(e),
-    )
+def _rows(pks: list[int], today: dt.date, homes: dict[int, facets.Home]) -> list[EnterpriseRow]:
+    """The page's rows, in the order of pks: two narrow queries, no model instances."""
+    recognitions = defaultdict(list)
+    for enterprise_id, tier, announced_on, valid_to in (
+            Recognition.objects.filter(enterprise_id__in=pks).order_by()
+            .values_list("enterprise_id", "tier", "announced_on", "valid_to")):
+        recognitions[enterprise_id].append((tier, announced_on, valid_to))
+    url = reverse("registry:enterprise-detail", args=[0]).replace("/0/", "/{}/")
+    found = {}
+    for pk, name, uscc, home_id, industry, listed, exchange, neeq_layer in (
+            Enterprise.objects.filter(pk__in=pks)
+            .values_list("pk", "name", "uscc", "fiscal_home_id", "industry", "listed", "exchange", "neeq_layer")):
+        valid: dict[str, dt.date] = {}
+        latest = None
+        for tier, announced_on, valid_to in recognitions[pk]:
+            if announced_on <= today <= valid_to:
+                valid[tier] = max(valid.get(tier, valid_to), valid_to)
+            # the latest; on one day, the highest tier
+            if latest is None or (announced_on, -TIER_ORDER.index(tier)) > (latest[1], -TIER_ORDER.index(latest[0])):
+                latest = (tier, announced_on)
+        home = homes[home_id]
+        current = homes[home.successor_id] if home.successor_id else home
+        found[pk] = EnterpriseRow(
+            pk=pk, url=url.format(pk), name=name, uscc=uscc, jurisdiction=current.name,
+            jurisdiction_note=f"原{home.name}（{home.code}）" if home.successor_id else "", industry=industry,
+            tiers=tuple(TierBadge(t, TIER_SHORT[t], valid[t]) for t in TIER_ORDER if t in valid),
+            latest_label=f"{TIER_SHORT[latest[0]]} {latest[1].isoformat()}" if latest else "",
+            status=_status(listed, exchange, neeq_layer))
+    return [found[pk] for pk in pks]
 
 
-def _jurisdiction_options(user, selected: str) -> list[Option]:
+def _jurisdiction_options(user, selected: str, homes: dict[int, facets.Home]) -> list[Option]:
     role = role_of(user)
-    current = Jurisdiction.objects.filter(successor__isnull=True).order_by("code")
+    current = [h for h in homes.values() if h.successor_id is None]  # in code order
     if role in LOCAL:
-        current = current.filter(pk__in=jurisdictions_of(user))
+        mine = set(jurisdictions_of(user))
+        current = [h for h in current if h.pk in mine]
     elif role not in CITY_WIDE:
         return []  # an enterprise or investor sees too few firms for this filter to help
-    return [Option(j.code, j.name, j.code == selected) for j in current]
+    return [Option(h.code, h.name, h.code == selected) for h in current]
 
 
 def _page_links(page: Page, filters: EnterpriseFilters) -> list[tuple[int | None, str]]:
@@ -366,17 +403,24 @@ def _page_links(page: Page, filters: EnterpriseFilters) -> list[tuple[int | None
 def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
                          today: dt.date | None = None) -> EnterpriseListPage:
     today = today or timezone.localdate()
-    matches = filtered_enterprises(user=user, filters=filters, today=today)
-    counted = _counts(user, filters, matches, today)
+    kept = facets.kept()
+    found = _find(user, filters, today, kept)
+    if found is None:
+        matches = filtered_enterprises(user=user, filters=filters, today=today)
+        counted = _counts(user, matches, today)
+    else:
+        counted = found.counts
     total = counted.total
     # Paginate a range of the right length: the count is the one above, never a
     # count of the sorted (possibly aggregated) query.
     page = Paginator(range(total), PAGE_SIZE).get_page(page_number)
-    pks = _page_pks(matches, filters, total, page.start_index() - 1, page.end_index()) if total else []
-    # The page's rows with their jurisdictions (join) and recognitions (one query).
-    found = {e.pk: e for e in Enterprise.objects.filter(pk__in=pks).select_related("fiscal_home__successor")
-             .prefetch_related(Prefetch("recognitions", queryset=Recognition.objects.order_by("announced_on", "pk")))}
-    objects = [found[pk] for pk in pks]
+    start, stop = page.start_index() - 1, page.end_index()
+    if not total:
+        pks = []
+    elif found is None:
+        pks = _page_pks(matches, filters, total, start, stop)
+    else:
+        pks = found.pks(start, stop)
     active_sort = filters.sort.lstrip("-")
     sorts = {}
     for key, (label, _) in SORTS.items():
@@ -388,11 +432,11 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
             next_sort = f"-{key}" if key == "recognized" else key  # newest recognitions first
         sorts[key] = SortLink(key, label, filters.query(sort=next_sort), state)
     result = EnterpriseListPage(
-        filters=filters, page=page, rows=[_row(e, today) for e in objects], total=total,
+        filters=filters, page=page, rows=_rows(pks, today, kept.homes()), total=total,
         scope_total=counted.scope_total,
         tier_counts=[TierCount(t, TIER_SHORT[t], counted.tiers.get(t, 0), filters.tier == t,
                                filters.query(tier="" if filters.tier == t else t)) for t in TIER_ORDER],
-        jurisdictions=_jurisdiction_options(user, filters.jurisdiction),
+        jurisdictions=_jurisdiction_options(user, filters.jurisdiction, kept.homes()),
         industries=[Option(i, i, i == filters.industry) for i in counted.industries],
         statuses=[Option(k, v, k == filters.status) for k, v in STATUSES.items()],
         sorts=sorts, today=today,
@@ -542,7 +586,7 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
         enterprise=e, home=home,
         home_note=f"登记的财政归属为已撤销的{e.fiscal_home.name}（{e.fiscal_home.code}），现属{home.name}"
         if e.fiscal_home.successor_id else "",
-        funding=_funding_text(home), size=e.get_size_display(), status=_status(e) or "未上市、未在新三板挂牌",
+        funding=_funding_text(home), size=e.get_size_display(), status=_status(e.listed, e.exchange, e.neeq_layer) or "未上市、未在新三板挂牌",
         recognitions=recognitions, milestones=milestones, investments=investments,
         investment_total=money(sum((v.paid_in for v in received), Decimal(0))),
         history=enterprise_history(e), statement_url=_statement_url(e.pk), today=today,
