@@ -79,7 +79,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "zjtx.accounts.backends.ProfileBackend",  # ModelBackend, with the profile in the same query
 ]
 # Five failed logins for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("ZJTX_LOGIN_FAILURE_LIMIT", "5"))

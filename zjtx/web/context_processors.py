@@ -7,6 +7,7 @@ the menu instead of breaking every page with NoReverseMatch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.urls import NoReverseMatch, reverse
 
@@ -20,6 +21,7 @@ class NavLink:
     current: bool
 
 
+@lru_cache(maxsize=64)  # the menu's URLs do not change while the process runs
 def _url(name: str) -> str | None:
     try:
         return reverse(name)
