@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
@@ -634,15 +635,25 @@ def _subject(model, record) -> str:
     return f"股权投资：{record.round} 第{record.tranche}期"
 
 
+@cache
+def _historical_model(model):
+    return model.history.model
+
+
+def _historical(model) -> QuerySet:
+    return _historical_model(model)._default_manager.all()
+
+
 def enterprise_history(e: Enterprise) -> list[HistoryEntry]:
     """Every change of the enterprise and of its recognitions, milestones and
     investments received, newest first: who, when, and each field before → after
     (including rows deleted since, whose history remains)."""
+    # The historical models' own managers: `Model.history` builds a manager class on every access.
     sources = [
-        (Enterprise, Enterprise.history.filter(id=e.pk)),
-        (Recognition, Recognition.history.filter(enterprise_id=e.pk)),
-        (ListingMilestone, ListingMilestone.history.filter(enterprise_id=e.pk)),
-        (Investment, Investment.history.filter(investee_id=e.pk)),
+        (Enterprise, _historical(Enterprise).filter(id=e.pk)),
+        (Recognition, _historical(Recognition).filter(enterprise_id=e.pk)),
+        (ListingMilestone, _historical(ListingMilestone).filter(enterprise_id=e.pk)),
+        (Investment, _historical(Investment).filter(investee_id=e.pk)),
     ]
     loaded = [(model, list(qs.select_related("history_user").order_by("id", "history_date", "history_id")))
               for model, qs in sources]
@@ -679,6 +690,6 @@ def _related_names(loaded) -> dict:
                 wanted[f.related_model] |= {getattr(r, f.attname) for r in records} - {None}
     names = {}
     for related, pks in wanted.items():
-        for obj in related.objects.filter(pk__in=pks):
+        for obj in related.objects.filter(pk__in=pks) if pks else ():
             names[(related, obj.pk)] = str(obj)
     return names
