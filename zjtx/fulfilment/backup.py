@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from zjtx.registry.models import RegistryStamp
+
 # Tables rebuilt by migrate itself, or that only cache.
 SKIP = {"contenttypes", "sessions", "admin"}
 
@@ -63,6 +65,9 @@ def restore(path: str) -> int:
             for obj in objects:
                 obj.save()
         connection.check_constraints()
+        # What processes keep of the registry (facets.py) was computed from the data
+        # before the restore: a new stamp, never the one in the file.
+        RegistryStamp.restamp()
     _reset_sequences()
     return len(objects)
 

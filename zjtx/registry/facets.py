@@ -194,6 +194,9 @@ class _Columns:
         position = {pk: i for i, pk in enumerate(self.pk.tolist())}
         recognitions = list(Recognition.objects.order_by().values_list("enterprise_id", "tier", "announced_on",
                                                                         "valid_to"))
+        # An enterprise written since the first query (and its stamp with it) is not in
+        # these columns: its recognitions are left out too; the next page reads the new stamp.
+        recognitions = [r for r in recognitions if r[0] in position]
         self.rec_at = np.fromiter((position[r[0]] for r in recognitions), dtype=np.int64, count=len(recognitions))
         self.rec_bit = np.fromiter((TIER_BITS[r[1]] for r in recognitions), dtype=np.uint8, count=len(recognitions))
         self.rec_from = np.fromiter((r[2].toordinal() for r in recognitions), dtype=np.int64,

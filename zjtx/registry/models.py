@@ -437,6 +437,10 @@ class RegistryStamp(models.Model):
         verbose_name = verbose_name_plural = "企业库版本"
 
     @classmethod
+    def restamp(cls) -> None:
+        cls.objects.update_or_create(pk=1, defaults={"stamp": random.getrandbits(62)})
+
+    @classmethod
     def current(cls) -> int:
         with connection.cursor() as cursor:  # every list page asks: no ORM in the way
             cursor.execute(f"SELECT stamp FROM {cls._meta.db_table} WHERE id = 1")
