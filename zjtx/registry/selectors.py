@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zjtx.accounts.models import role_of
+from zjtx.accounts.models import Role, role_of
 from zjtx.accounts.scope import CITY_WIDE, LOCAL, enterprises_visible_to, jurisdictions_of
 
 from . import facets
@@ -521,7 +521,7 @@ class EnterpriseFile:
     milestones: list[MilestoneView]
     investments: list[InvestmentView]
     investment_total: str
-    history: list[HistoryEntry]
+    history: list[HistoryEntry] | None  # None: not shown to this user
     statement_url: str | None  # the 红利账单 page, once the fulfilment app serves it
     today: dt.date
 
@@ -578,7 +578,11 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
     milestones = [
         MilestoneView(m.date, m.get_kind_display(), _milestone_detail(m), m.exchange, m.source_document)
         for m in e.milestones.order_by("-date", "-pk")]
-    received = list(e.investments_received.select_related("investor").order_by("-paid_in_date", "-pk"))
+    received = e.investments_received.select_related("investor").order_by("-paid_in_date", "-pk")
+    investor_view = role_of(user) == Role.INVESTOR
+    if investor_view:  # an investor reads its own stake, not its co-investors'
+        received = received.filter(investor_id=user.profile.investor_id)
+    received = list(received)
     investments = [
         InvestmentView(v.investor.name, v.investor.get_kind_display(), v.round, v.tranche, money(v.paid_in),
                        money(v.subscribed), v.paid_in_date, v.registered_on)
@@ -590,7 +594,8 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
         funding=_funding_text(home), size=e.get_size_display(), status=_status(e.listed, e.exchange, e.neeq_layer) or "未上市、未在新三板挂牌",
         recognitions=recognitions, milestones=milestones, investments=investments,
         investment_total=money(sum((v.paid_in for v in received), Decimal(0))),
-        history=enterprise_history(e), statement_url=_statement_url(e.pk), today=today,
+        # The change history is the offices' record (contacts, every investment): not an investor's.
+        history=None if investor_view else enterprise_history(e), statement_url=_statement_url(e.pk), today=today,
     )
 
 
