@@ -156,7 +156,7 @@ def claim_samples(w: World) -> list[Sample]:
     def s(key, allowed):
         return Sample(f"claim {key}", {"pk": w.claims[key].pk}, allowed, secret=(w.claims[key].entitlement.payee.name,))
     return [
-        s("xa", roles("city_admin", "finance_city", "county_410323", "finance_410323", "ent_xa")),
+        s("xa", roles("city_admin", "finance_city", XA_OFFICIALS, "ent_xa")),  # commissioners read, take no step
         s("jx", roles("city_admin", "finance_city", JX_OFFICIALS, "ent_jx")),
         s("investor", roles("city_admin", "finance_city", "jinrong", JX_OFFICIALS, "investor")),
         s("other_investor", roles("city_admin", "finance_city", "jinrong", JX_OFFICIALS)),

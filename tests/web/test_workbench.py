@@ -24,6 +24,20 @@ def test_todos_follow_the_claims_each_role_must_act_on(world):
     assert any(c.id == "claims-by-state" for c in admin.charts)
 
 
+def test_a_commissioner_follows_its_jurisdictions_enterprises_through_their_claims(world, make_user):
+    from zjtx.accounts.models import Role
+    from zjtx.fulfilment.selectors import claims_visible_to
+    from zjtx.registry.models import Jurisdiction
+
+    run_scan()
+    commissioner = make_user("commissioner_410305", Role.COMMISSIONER,
+                             jurisdiction=Jurisdiction.objects.get(code="410305"))
+    wb = workbench_for(commissioner)
+    assert [t.label for t in wb.todos] == ["辖区企业待确认或补正的申领（请协助企业办理）"]
+    assert todo(wb, "辖区企业待确认或补正的申领（请协助企业办理）") == 1  # 涧西's, not 新安's
+    assert {c.entitlement.enterprise for c in claims_visible_to(commissioner)} == {world["jx"]}
+
+
 def test_counts_stay_within_the_jurisdiction(world):
     from tests.registry.factories import recognition
 

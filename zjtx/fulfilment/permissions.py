@@ -88,18 +88,30 @@ def may_pay_part(user, ent: Entitlement, part: str) -> tuple[bool, str]:
     return ok, "" if ok else "地方承担部分由承担资金的县区财政局拨付"
 
 
+# Who reads the claims of a jurisdiction: its officials, its finance bureau and its
+# service commissioners (Art. 18: they follow up the enterprises; they take no step).
+LOCAL_READERS = (Role.LOCAL, Role.FINANCE_LOCAL, Role.COMMISSIONER)
+
+
+def _may_view(user, ent: Entitlement) -> bool:
+    from zjtx.accounts.scope import CITY_WIDE
+
+    role = role_of(user)
+    if role == Role.UNIT:  # a responsible unit: the articles it answers for
+        return user.profile.display_unit in load_pack().articles[ent.article].units
+    if role in CITY_WIDE:
+        return True
+    if role in LOCAL_READERS:
+        return _local_match(user, review_jurisdiction(ent))
+    return is_recipient(user, ent)
+
+
 def can(user, action: str, claim: Claim, part: str | None = None) -> tuple[bool, str]:
     if not getattr(user, "is_authenticated", False):
         return False, "请先登录"
     ent = claim.entitlement
     if action == VIEW:
-        from zjtx.accounts.scope import CITY_WIDE
-
-        role = role_of(user)
-        ok = (role in CITY_WIDE or is_recipient(user, ent)
-              or (role in (Role.LOCAL, Role.FINANCE_LOCAL) and _local_match(user, review_jurisdiction(ent))))
-        if role == Role.UNIT:
-            ok = user.profile.display_unit in load_pack().articles[ent.article].units
+        ok = _may_view(user, ent)
         return ok, "" if ok else "无权查看该申领"
     if action == CONFIRM:
         if claim.state not in (ClaimState.PENDING_CONFIRMATION, ClaimState.RETURNED):

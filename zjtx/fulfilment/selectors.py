@@ -115,7 +115,7 @@ def claims_visible_to(user) -> QuerySet[Claim]:
     q = Q(pk__in=[])
     if (own := recipient_q(user)) is not None:
         q |= own
-    if role in (Role.LOCAL, Role.FINANCE_LOCAL):
+    if role in perms.LOCAL_READERS:
         q |= review_jurisdiction_q(set(jurisdictions_of(user)))
     return qs.filter(q)
 

@@ -57,10 +57,12 @@ def _yuan(amount) -> str:
     return f"{Decimal(amount or 0).quantize(Decimal('0.01')):,} 元"
 
 
-def _bar(categories: list[str], series: list[tuple[str, list]]) -> dict:
+def _bar(categories: list[str], series: list[tuple[str, list]], *, whole: bool = False) -> dict:
+    """An ECharts bar chart; whole: the values are counts (no 0.2 ticks)."""
     return {"tooltip": {"trigger": "axis"}, "legend": {"top": 0},
             "grid": {"left": 8, "right": 8, "bottom": 8, "top": 32, "containLabel": True},
-            "xAxis": {"type": "category", "data": categories}, "yAxis": {"type": "value"},
+            "xAxis": {"type": "category", "data": categories},
+            "yAxis": {"type": "value", **({"minInterval": 1} if whole else {})},
             "series": [{"name": name, "type": "bar", "data": data} for name, data in series]}
 
 
@@ -77,7 +79,8 @@ def _claim_charts(claims) -> list[Chart]:
     by_year = (Entitlement.objects.filter(claim__in=claims).order_by().values("budget_year")
                .annotate(total=Sum("amount")).order_by("budget_year"))
     charts = [Chart("claims-by-state", "申领进度", _bar([label for _, label in states],
-                                                      [("申领数", [by_state[v] for v, _ in states])]))]
+                                                      [("申领数", [by_state[v] for v, _ in states])],
+                                                      whole=True))]
     if by_year:
         charts.append(Chart("amount-by-year", "应享奖励金额（元，按归属年度）", _bar(
             [str(r["budget_year"]) for r in by_year], [("金额", [float(r["total"]) for r in by_year])])))
@@ -90,9 +93,14 @@ def workbench_for(user) -> Workbench:
     name = f"{user.last_name}{user.first_name}".strip() or user.get_username()
     wb = Workbench(greeting=f"{name}，您好" + (f"（{profile.get_role_display()}）" if profile else ""))
     claims = claims_visible_to(user)
-    awaiting = claims_awaiting(user).count()
     claim_list = reverse("fulfilment:claim-list")
-    wb.todos.append(Todo("待我处理的申领", awaiting, f"{claim_list}?mine=on"))
+    if role == Role.COMMISSIONER:
+        # Art. 18: a commissioner takes no step of a claim; it helps the enterprises
+        # of its jurisdiction through theirs (confirming willingness and the account).
+        waiting = claims.filter(state__in=[ClaimState.PENDING_CONFIRMATION, ClaimState.RETURNED]).count()
+        wb.todos.append(Todo("辖区企业待确认或补正的申领（请协助企业办理）", waiting, claim_list))
+    else:
+        wb.todos.append(Todo("待我处理的申领", claims_awaiting(user).count(), f"{claim_list}?mine=on"))
 
     if role == Role.CITY_ADMIN:
         flagged = Revision.objects.filter(resolved_at__isnull=True).count()
