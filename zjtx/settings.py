@@ -43,6 +43,9 @@ ALLOWED_HOSTS = _env_list("ZJTX_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = _env_list("ZJTX_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First: the site's templates (registration/*: login, password change and reset)
+    # take precedence over the admin's.
+    "zjtx.web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,7 +61,6 @@ INSTALLED_APPS = [
     "zjtx.fulfilment",
     "zjtx.applications",
     "zjtx.policy_admin",
-    "zjtx.web",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +164,7 @@ LOGIN_REDIRECT_URL = "workbench"
 LOGOUT_REDIRECT_URL = "login"
 
 # Claim notifications by e-mail: the console in development; production sets an SMTP backend.
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works for a day (the page says so)
 EMAIL_BACKEND = os.environ.get("ZJTX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("ZJTX_FROM_EMAIL", "zjtx@localhost")
 # 免申即享: scan after every import and registry change (in the background worker).

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from zjtx.web import views
 
@@ -14,4 +17,7 @@ urlpatterns = [
     path("fulfilment/", include("zjtx.fulfilment.urls")),
     path("applications/", include("zjtx.applications.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says; anyone may have the icon.
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("zjtx/favicon.svg"))),
+         name="favicon"),
 ]

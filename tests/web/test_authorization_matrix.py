@@ -241,6 +241,7 @@ RULES: dict[str, Rule] = {
     "password_reset_confirm": Rule(lambda w: [Sample("a bad link", {"uidb64": "MQ", "token": "bad-token"}, EVERYONE)],
                                    public=True),
     "password_reset_complete": page(EVERYONE, public=True),
+    "favicon": page(EVERYONE, public=True, kind="redirect"),
     # registry: imports are the city admin's, enterprises by scope
     "registry:import-home": page(roles("city_admin")),
     "registry:import-upload": post_only(),

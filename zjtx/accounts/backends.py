@@ -1,5 +1,6 @@
 """Django's username/password backend, loading the user's profile (role and scope)
-with the user: every page asks for it, so one query instead of two per request."""
+and jurisdiction with the user: every page asks for them, so one query per request
+instead of three."""
 
 from __future__ import annotations
 
@@ -9,5 +10,6 @@ from django.contrib.auth.backends import ModelBackend
 
 class ProfileBackend(ModelBackend):
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related("profile").filter(pk=user_id).first()
+        user = (get_user_model()._default_manager.select_related("profile__jurisdiction")
+                .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None

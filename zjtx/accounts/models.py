@@ -37,6 +37,17 @@ class Profile(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "用户角色"
 
+    @property
+    def unit_label(self) -> str:
+        """Whom the user speaks for, for the page header: its unit, else its
+        jurisdiction, enterprise, investor or operator."""
+        if self.display_unit:
+            return self.display_unit
+        for related in ("jurisdiction", "enterprise", "investor", "operator"):
+            if getattr(self, f"{related}_id"):
+                return getattr(self, related).name
+        return ""
+
     def __str__(self):
         return f"{self.user} · {self.get_role_display()}"
 

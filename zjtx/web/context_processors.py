@@ -81,7 +81,7 @@ def navigation(request) -> dict:
         profile = getattr(user, "profile", None)
         full_name = f"{user.last_name}{user.first_name}".strip()
         role_label = profile.get_role_display() if profile else ("系统管理员" if user.is_superuser else "")
-        unit = profile.display_unit if profile else ""
+        unit = profile.unit_label if profile else ""
         account = {"name": full_name or user.get_username(), "username": user.get_username(),
                    "role": role_label, "unit": unit}
     return {"nav_links": links, "nav_account": account}

@@ -91,7 +91,8 @@ def workbench_for(user) -> Workbench:
     role = role_of(user)
     profile = getattr(user, "profile", None)
     name = f"{user.last_name}{user.first_name}".strip() or user.get_username()
-    wb = Workbench(greeting=f"{name}，您好" + (f"（{profile.get_role_display()}）" if profile else ""))
+    where = " · ".join(x for x in (profile.get_role_display(), profile.unit_label) if x) if profile else ""
+    wb = Workbench(greeting=f"{name}，您好" + (f"。{where}" if where else ""))
     claims = claims_visible_to(user)
     claim_list = reverse("fulfilment:claim-list")
     if role == Role.COMMISSIONER:
