@@ -6,9 +6,11 @@ searching and paging the enterprise list and opening one-file pages (一户一�
     .venv/bin/python benchmarks/web.py --n 20000 --seconds 20
     .venv/bin/python benchmarks/web.py --keep                # leave the database for EXPLAIN
     .venv/bin/python benchmarks/web.py --reuse zjtx_bench_web_123 --workers 3,5,9
+    .venv/bin/python benchmarks/web.py --load locust         # the older load generator
 
 Needs the `bench` extra (`pip install -e '.[bench]'`: gunicorn is a dependency of
-the project, locust of the benchmark only) and a PostgreSQL server on
+the project, locust of the benchmark only), wrk (the Debian package `wrk`, the
+default load generator; not needed with --load locust) and a PostgreSQL server on
 127.0.0.1:5432 (trust auth; ZJTX_BENCH_POSTGRES overrides the server URL).
 
 1. A scratch database (created here, dropped at the end unless --keep), migrated,
@@ -24,13 +26,33 @@ the project, locust of the benchmark only) and a PostgreSQL server on
    (plain HTTP on loopback: there is no TLS to redirect to, and a Secure cookie
    would never be sent back over HTTP). Static files are not requested.
 4. For each account: --users sessions logged in through the login form (GET for the
-   CSRF token, POST), then locust (benchmarks/web_locust.py) with --users users,
-   no think time, for --warmup + --seconds; only requests started after the
-   warm-up count. The mix (weights in MIX): search by a name fragment, by a credit
+   CSRF token, POST), each starting from its own offset in one plan of 6,000
+   requests drawn with the weights of MIX: search by a name fragment, by a credit
    code prefix, page 1..20 of the list, the list filtered (jurisdiction, tier,
    status, industry; other sorts too), the list sorted by code, jurisdiction or
    latest recognition, and one-file pages of random enterprises the user may see.
-   Any response but a 200 holding the page asked for is an error.
+   Any response but a 200 holding the page asked for (each plan entry names a text
+   the page must hold; the login form is never one, redirects are not followed) is
+   an error. --users users send it without think time, with one of two generators:
+
+   - wrk (--load wrk, the default; benchmarks/web_wrk.lua): a thread per user with
+     one connection, so each thread's responses come back in the order of its
+     requests and the Lua script checks each against its plan entry. A run of
+     --warmup seconds, not counted, then the measured run of --seconds. The script
+     times every request itself (from the request written to the response read;
+     connecting is not in it), since wrk's own percentiles are "corrected" for
+     coordinated omission with made-up samples that, with closed-loop users, raise
+     the p95 far above any request's latency. It writes each request's kind, time
+     and verdict, so the report has a row per kind of request, as with locust.
+   - locust (--load locust; benchmarks/web_locust.py): a user per session for
+     --warmup + --seconds; only requests started after the warm-up count. Every
+     request is recorded, so the report has a row per kind of request.
+
+   wrk is the default because the load generator shares the machine with the
+   server: locust costs about 2 ms of CPU a request (≈10-20 % of the 2 cores at
+   the ≈100 req/s the server reaches here), wrk a small fraction of that, so with
+   wrk the latencies and the throughput are more nearly the server's own. Both
+   generators' CPU per request is in the report.
 
 Besides latencies, the CPU time the server side used per request (gunicorn and the
 PostgreSQL backends of the benchmark database, sampled with psutil; parallel plans
@@ -55,6 +77,7 @@ import random
 import re
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -75,6 +98,7 @@ BIN = Path(sys.executable).parent  # the venv the script runs in (.venv/bin/pyth
 HERE = Path(__file__).resolve().parent
 SERVER = os.environ.get("ZJTX_BENCH_POSTGRES", "postgres://root@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1"  # the only address ever loaded
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 PASSWORD = "zjtx-bench-web-2026"
 GOAL_MS = 300
 SEED = 20261128
@@ -105,9 +129,10 @@ def machine(pg_version: str) -> str:
         "- lscpu | head -20:\n\n```\n" + _sh("lscpu | head -20") + "\n```",
         "- free -h:\n\n```\n" + _sh("free -h") + "\n```",
         f"- PostgreSQL: {pg_version}",
-        f"- Python: {platform.python_version()}; Django, gunicorn, locust: "
+        f"- Python: {platform.python_version()}; Django, gunicorn, locust, wrk: "
         + _sh(f"{BIN}/python -c 'import django, gunicorn; print(django.__version__, gunicorn.__version__)'")
-        + ", " + _sh(f"{BIN}/locust --version").split(" from ")[0],
+        + ", " + _sh(f"{BIN}/locust --version").split(" from ")[0]
+        + ", " + (_sh(f"{WRK} --version 2>&1 | head -1").split(" [")[0] or "not installed"),
     ])
 
 
@@ -482,6 +507,7 @@ class CpuMeter(threading.Thread):
         self.first: dict[int, float] = {}
         self.last: dict[int, tuple[str, float]] = {}
         self.done = threading.Event()
+        self.ready = threading.Event()  # set once the baseline is sampled
         self.started_at = self.stopped_at = 0.0
 
     def _processes(self):
@@ -506,6 +532,7 @@ class CpuMeter(threading.Thread):
     def run(self) -> None:
         self.started_at = time.time()
         self.sample(baseline=True)
+        self.ready.set()
         while not self.done.wait(0.5):
             self.sample()
 
@@ -520,13 +547,44 @@ class CpuMeter(threading.Thread):
         return out
 
 
-def run_load(port: int, username: str, plan: list, *, users: int, seconds: int, warmup: int,
-             workdir: Path, server: Gunicorn, db: str) -> dict:
+def _sessions(port: int, username: str, plan: list, users: int) -> list[str]:
     sessions = [log_in(port, username) for _ in range(users)]
-    # Each session is checked on a real page before the load starts.
+    # A session is checked on a real page before the load starts.
     status, _, html = request("GET", port, plan[0][1], headers={"Cookie": sessions[0]})
     if status != 200 or plan[0][2] not in html:
         raise SystemExit(f"{username}: {plan[0][1]} answered {status} without the page")
+    return sessions
+
+
+def wait_idle(meter: CpuMeter, *, window: float = 0.3, quiet: float = 0.02, limit: float = 60.0) -> float:
+    """Seconds until the server side (meter's processes, not started) used at most QUIET
+    s of CPU in a WINDOW: a load generator that stops leaves requests with the server
+    (gunicorn serves even those whose client has gone), which must not spill into the
+    next measured window."""
+    def used() -> float:
+        total = 0.0
+        for _, p in meter._processes():
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            total += t.user + t.system
+        return total
+
+    t0 = time.monotonic()
+    last = used()
+    while time.monotonic() - t0 < limit:
+        time.sleep(window)
+        now = used()
+        if now - last <= quiet:
+            break
+        last = now
+    return time.monotonic() - t0
+
+
+def run_locust(port: int, username: str, plan: list, *, users: int, seconds: int, warmup: int,
+               workdir: Path, server: Gunicorn, db: str) -> dict:
+    sessions = _sessions(port, username, plan, users)
     plan_file = workdir / f"plan-{username}.json"
     results = workdir / f"results-{username}.json"
     plan_file.write_text(json.dumps({"sessions": sessions, "requests": plan}, ensure_ascii=False))
@@ -566,9 +624,77 @@ def run_load(port: int, username: str, plan: list, *, users: int, seconds: int, 
         "server_cpu": server_cpu,
         "metered": metered,
         "cpu_busy": (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
-        "locust_cpu_s": locust_cpu,
+        "load_cpu_s": locust_cpu,
         "all_requests": len(records),
         "wall_s": time.time() - started,
+    }
+
+
+def _wrk(port: int, script_env: dict[str, str], *, users: int, seconds: int, workdir: Path) -> dict:
+    """One run of wrk: USERS threads of one connection each, for SECONDS; its summary
+    (web_wrk.lua's JSON line) with the latency of every response (ms)."""
+    # --timeout: wrk leaves latencies over it out of its statistics (default 2 s).
+    args = [WRK, "-t", str(users), "-c", str(users), "-d", f"{seconds}s", "--timeout", "60s",
+            "-s", str(HERE / "web_wrk.lua"), f"http://{HOST}:{port}/"]
+    results = workdir / "wrk-latencies.txt"
+    results.unlink(missing_ok=True)
+    out = subprocess.run(args, cwd=ROOT, env={**os.environ, **script_env, "ZJTX_WRK_RESULTS": str(results)},
+                         capture_output=True, text=True, timeout=seconds + 120)
+    log = workdir / "wrk.log"
+    with open(log, "a") as f:
+        f.write(f"$ {' '.join(args)}\n{out.stdout}{out.stderr}\n")
+    lines = [line for line in out.stdout.splitlines() if line.startswith("ZJTX_WRK ")]
+    if out.returncode != 0 or not lines or not results.exists():
+        raise SystemExit(f"wrk exited with {out.returncode} without a summary; see {log}")
+    summary = json.loads(lines[-1].removeprefix("ZJTX_WRK "))
+    summary["records"] = [(kind, 0.0, float(ms), ok == "1")
+                          for kind, ms, ok in (line.split("\t") for line in results.read_text().splitlines())]
+    return summary
+
+
+def run_wrk(port: int, username: str, plan: list, *, users: int, seconds: int, warmup: int,
+            workdir: Path, server: Gunicorn, db: str) -> dict:
+    """The same sessions and plan as with locust, driven by wrk (benchmarks/web_wrk.lua):
+    a warm-up run, not counted, then the measured run with the CPU meter around it."""
+    sessions = _sessions(port, username, plan, users)
+    for kind, path, marker in plan:
+        # wrk sends the path as it is: it must already be percent-encoded ASCII, and
+        # no field may break the tab-separated lines.
+        if not path.isascii() or any(c in f for f in (kind, path, marker) for c in "\t\r\n"):
+            raise SystemExit(f"plan entry not fit for wrk: {kind} {path!r} {marker!r}")
+    plan_file = workdir / f"plan-{username}.tsv"
+    sessions_file = workdir / f"sessions-{username}.tsv"
+    plan_file.write_text("".join(f"{kind}\t{path}\t{marker}\n" for kind, path, marker in plan),
+                         encoding="utf-8")
+    # Each session starts from its own offset in the plan, drawn as web_locust.py draws it.
+    sessions_file.write_text("".join(f"{cookie}\t{random.Random(cookie).randrange(len(plan))}\n"
+                                     for cookie in sessions))
+    script_env = {"ZJTX_WRK_PLAN": str(plan_file), "ZJTX_WRK_SESSIONS": str(sessions_file)}
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.time()
+    warm = _wrk(port, script_env, users=users, seconds=warmup, workdir=workdir) if warmup > 0 else {"requests": 0}
+    meter = CpuMeter(server.proc.pid, db)
+    drained = wait_idle(meter)
+    busy0 = _cpu_busy()
+    meter.start()
+    meter.ready.wait()
+    summary = _wrk(port, script_env, users=users, seconds=seconds, workdir=workdir)
+    server_cpu = meter.stop()
+    busy1 = _cpu_busy()
+    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (after_children.ru_utime + after_children.ru_stime
+               - before_children.ru_utime - before_children.ru_stime)
+    return {
+        "summary": summary,
+        "records": summary["records"],
+        "seconds": summary["duration_s"],
+        "server_cpu": server_cpu,
+        "metered": summary["requests"],
+        "cpu_busy": (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
+        "load_cpu_s": wrk_cpu,
+        "all_requests": warm["requests"] + summary["requests"],
+        "wall_s": time.time() - started - drained,
+        "drained_s": drained,
     }
 
 
@@ -614,6 +740,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="seconds of load not counted, before each mix")
     parser.add_argument("--workers", default="", help="gunicorn workers, e.g. 5 or 3,5,9 (default 2 x cores + 1)")
     parser.add_argument("--roles", default="city,district", help="city, district or both")
+    parser.add_argument("--load", choices=("wrk", "locust"), default="wrk",
+                        help="load generator (default wrk: ≈0.1 ms of CPU a request against locust's ≈2 ms)")
     parser.add_argument("--pg-parallel", type=int, default=0, metavar="N",
                         help="max_parallel_workers_per_gather for the benchmark database (default 0: 20 "
                              "concurrent requests on 2 cores gain nothing from parallel plans, and every "
@@ -624,6 +752,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.users < 1 or args.seconds < 1 or args.users > 200 or args.seconds > 1800:
         parser.error("--users 1..200 and --seconds 1..1800")
+    if args.load == "wrk" and not Path(WRK).exists():
+        parser.error(f"{WRK} not found: install wrk (apt-get install wrk) or use --load locust")
     workers = [int(w) for w in args.workers.split(",") if w] or [2 * (os.cpu_count() or 1) + 1]
     roles = [r for r in args.roles.split(",") if r in ACCOUNTS]
 
@@ -681,7 +811,7 @@ def main() -> None:
             f"{models.Enterprise.objects.filter(fiscal_home__code=DISTRICT).count():,} |", "",
             "Mix (per cent of requests): " + ", ".join(f"{k} {v}" for k, v in MIX.items())
             + f"; list pages 1..{PAGES}. {args.users} users, no think time, {args.warmup} s warm-up not counted, "
-            f"{args.seconds} s measured per mix.", "",
+            f"{args.seconds} s measured per mix; load by {args.load}.", "",
         ]
         plans = {role: plan_requests(ACCOUNTS[role]) for role in roles}
         connection.close()
@@ -695,21 +825,35 @@ def main() -> None:
                            f"(shared_buffers, work_mem, jit at their defaults) but max_parallel_workers_per_gather="
                            f"{args.pg_parallel} for this database.", ""]
                 for role in roles:
-                    run = run_load(server.port, ACCOUNTS[role], plans[role], users=args.users,
-                                   seconds=args.seconds, warmup=args.warmup, workdir=workdir, server=server,
-                                   db=db)
+                    run = (run_wrk if args.load == "wrk" else run_locust)(
+                        server.port, ACCOUNTS[role], plans[role], users=args.users, seconds=args.seconds,
+                        warmup=args.warmup, workdir=workdir, server=server, db=db)
                     stats = summarise(run)
                     n_metered = max(1, run["metered"])
                     web_ms = 1000 * run["server_cpu"]["gunicorn"] / n_metered
                     pg_ms = 1000 * run["server_cpu"]["postgres"] / n_metered
-                    locust_ms = 1000 * run["locust_cpu_s"] / max(1, run["all_requests"])
-                    capacity = 1000 * (os.cpu_count() or 1) / (web_ms + pg_ms + locust_ms)
-                    report += [f"#### {role} ({ACCOUNTS[role]})", "", table(stats), "",
+                    load_ms = 1000 * run["load_cpu_s"] / max(1, run["all_requests"])
+                    load_share = run["load_cpu_s"] / max(1e-9, run["wall_s"]) / (os.cpu_count() or 1)
+                    capacity = 1000 * (os.cpu_count() or 1) / (web_ms + pg_ms + load_ms)
+                    notes = []
+                    if args.load == "wrk":
+                        w = run["summary"]
+                        socket_errors = ", ".join(f"{k} {v}" for k, v in w["socket_errors"].items())
+                        stats["overall"]["errors"] += sum(w["socket_errors"].values())  # no response, no row
+                        notes = [f"wrk: latencies timed by web_wrk.lua (wrk's own p95, corrected for coordinated omission: "
+                                 f"{w['wrk_latency_ms']['p95']:.0f} ms). Errors: socket ({socket_errors}), "
+                                 f"not 200 {w['status_errors']}, not the page asked for {w['marker_errors']} "
+                                 f"(of which the login form {w['login_form']})"
+                                 + (f"; first: {w['first_error']}" if w["first_error"] else "")
+                                 + f". Between the runs the server took {run['drained_s']:.1f} s to finish "
+                                 "the warm-up's last requests (not metered).", ""]
+                    report += [f"#### {role} ({ACCOUNTS[role]})", "", table(stats), "", *notes,
                                f"CPU time per request: gunicorn {web_ms:.1f} ms + PostgreSQL {pg_ms:.1f} ms "
-                               f"(+ locust ≈{locust_ms:.1f} ms); these {os.cpu_count()} cores, if nothing else "
-                               f"ran, would serve at most ≈{capacity:.0f} req/s of this mix. Both cores busy "
-                               f"{run['cpu_busy']:.0%} of the measured window (other processes included).", ""]
-                    print("\n".join(report[-6:]), flush=True)
+                               f"(+ {args.load} ≈{load_ms:.2f} ms, {load_share:.1%} of the cores over its run); "
+                               f"these {os.cpu_count()} cores, if nothing else ran, would serve at most "
+                               f"≈{capacity:.0f} req/s of this mix. Both cores busy {run['cpu_busy']:.0%} of the "
+                               "measured window (other processes included).", ""]
+                    print("\n".join(report[-6 - len(notes):]), flush=True)
                     if final is None and role == "city":
                         o = stats["overall"]
                         final = (f"web n={n} users={args.users} p95_ms={o['p95']:.0f} p50_ms={o['p50']:.0f} "
