@@ -356,3 +356,19 @@ def test_logout_is_a_post(client, demo_registry):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(LIST).status_code == 302  # signed out
+
+
+def test_the_rows_escape_what_they_show():
+    import datetime as dt
+
+    from zjtx.registry.selectors import EnterpriseRow, TierBadge
+    from zjtx.registry.templatetags.enterprise_rows import enterprise_rows
+
+    row = EnterpriseRow(pk=7, url="/registry/enterprises/7/", name="<script>x</script>有限公司",
+                        uscc="91410300MA00000007", jurisdiction="涧西区", jurisdiction_note="原\"某\"区",
+                        industry="", tiers=(TierBadge("city", "市级", dt.date(2027, 1, 1)),), latest_label="",
+                        status="")
+    html = str(enterprise_rows([row]))
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;有限公司" in html
+    assert "原&quot;某&quot;区" in html and 'title="有效期至2027-01-01"' in html
+    assert html.count("<tr") == 1 and html.count("—") == 3  # industry, latest, status

@@ -153,8 +153,8 @@ class Kept:
             match &= c.search(q_name, q_code)
         counted = np.bincount(held[match], minlength=16)
         tiers = {name: int(counted[[m for m in range(16) if m & bit]].sum()) for name, bit in TIER_BITS.items()}
-        present = np.unique(c.industry[in_scope])
-        industries = sorted(c.industries[i] for i in present if c.industries[i])
+        present = np.flatnonzero(np.bincount(c.industry[in_scope], minlength=len(c.industries)))
+        industries = [c.industries[i] for i in present if c.industries[i]]  # c.industries is sorted
         order = self.order(sort)
         return Found(Counts(int(match.sum()), int(in_scope.sum()), tiers, industries), c.pk, order[match[order]])
 
