@@ -221,8 +221,12 @@ def test_a_county_official_typing_another_countys_url_is_refused(page: Page, sit
     own = page.goto(f"{site}/registry/enterprises/{world['xa'].pk}/")
     assert own.status == 200
     expect(page.locator("main")).to_contain_text(world["xa"].name)
+    # the change history comes in (htmx) when it scrolls into view
+    page.locator("#history").scroll_into_view_if_needed()
+    expect(page.locator("#history .history-body")).to_contain_text("新建")
     shot("enterprise-file", phone=True)
-    for url in (f"/registry/enterprises/{world['jx'].pk}/", f"/fulfilment/claims/{jx_claim.pk}/",
+    for url in (f"/registry/enterprises/{world['jx'].pk}/", f"/registry/enterprises/{world['jx'].pk}/history/",
+                f"/fulfilment/claims/{jx_claim.pk}/",
                 f"/fulfilment/statement/enterprise/{world['jx'].pk}/"):
         response = page.goto(site + url)
         assert response.status == 404, url

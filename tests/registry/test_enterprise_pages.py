@@ -284,8 +284,14 @@ def test_history_shows_who_changed_which_field_from_what_to_what(client, demo_re
     recognition._history_user = admin
     recognition.save()
 
-    response = client.get(_detail_url(ent))
-    history = response.context["file"].history
+    page = client.get(_detail_url(ent))
+    # the page loads its history when it scrolls into view (htmx), or links to it
+    history_url = page.context["file"].history_url
+    assert f'hx-get="{history_url}"' in page.content.decode()
+    response = client.get(history_url, headers={"HX-Request": "true"})
+    assert "<html" not in response.content.decode()  # the fragment only
+    assert "<html" in client.get(history_url).content.decode()  # a page of its own without htmx
+    history = response.context["history"]
     newest, second = history[0], history[1]
     assert newest.subject.startswith("认定：") and newest.action == "修改"
     assert [(c.field, c.old, c.new) for c in newest.changes] == [
@@ -308,7 +314,7 @@ def test_history_keeps_deleted_rows_and_names_foreign_keys(client, demo_registry
     milestone = models.ListingMilestone.objects.create(enterprise=ent, kind="regional_equity_listed",
                                                        date=dt.date(2024, 1, 5), board="display")
     milestone.delete()
-    history = client.get(_detail_url(ent)).context["file"].history
+    history = client.get(client.get(_detail_url(ent)).context["file"].history_url).context["history"]
     assert history[0].action == "删除" and history[0].subject.startswith("上市进程")
     home_change = next(h for h in history if h.subject == "企业信息" and h.action == "修改")
     assert [(c.field, c.new) for c in home_change.changes] == [("财政归属（所属县区）", str(new_home))]

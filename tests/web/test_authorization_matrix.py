@@ -171,6 +171,14 @@ def enterprise_samples(w: World) -> list[Sample]:
             Sample("no such enterprise", {"pk": 987654}, NOBODY)]
 
 
+def history_samples(w: World) -> list[Sample]:
+    """The one-file page's change history: an investor opens its investee's page, not its history."""
+    xa, jx = w.enterprises["xa"], w.enterprises["jx"]
+    return [Sample("history xa", {"pk": xa.pk}, roles(CITY, XA_OFFICIALS, "ent_xa"), secret=(xa.name,)),
+            Sample("history jx", {"pk": jx.pk}, roles(CITY, JX_OFFICIALS, "ent_jx"), secret=(jx.name,)),
+            Sample("no such enterprise", {"pk": 987654}, NOBODY)]
+
+
 def statement_samples(w: World) -> list[Sample]:
     xa, jx = w.enterprises["xa"], w.enterprises["jx"]
     out = []
@@ -253,6 +261,7 @@ RULES: dict[str, Rule] = {
     "registry:import-export": city_admin_only(import_kind_samples),
     "registry:enterprise-list": page(SIGNED_IN),
     "registry:enterprise-detail": Rule(enterprise_samples),
+    "registry:enterprise-history": Rule(history_samples),
     # fulfilment
     "fulfilment:statement-own": page(RECIPIENTS, "", "?format=pdf"),
     "fulfilment:statement-of": Rule(statement_samples),

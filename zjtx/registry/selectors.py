@@ -521,7 +521,7 @@ class EnterpriseFile:
     milestones: list[MilestoneView]
     investments: list[InvestmentView]
     investment_total: str
-    history: list[HistoryEntry] | None  # None: not shown to this user
+    history_url: str | None  # the change history, loaded on demand; None: not shown to this user
     statement_url: str | None  # the 红利账单 page, once the fulfilment app serves it
     today: dt.date
 
@@ -594,8 +594,8 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
         funding=_funding_text(home), size=e.get_size_display(), status=_status(e.listed, e.exchange, e.neeq_layer) or "未上市、未在新三板挂牌",
         recognitions=recognitions, milestones=milestones, investments=investments,
         investment_total=money(sum((v.paid_in for v in received), Decimal(0))),
-        # The change history is the offices' record (contacts, every investment): not an investor's.
-        history=None if investor_view else enterprise_history(e), statement_url=_statement_url(e.pk), today=today,
+        history_url=None if investor_view else reverse("registry:enterprise-history", args=[e.pk]),
+        statement_url=_statement_url(e.pk), today=today,
     )
 
 
@@ -638,6 +638,17 @@ def _subject(model, record) -> str:
     if model is ListingMilestone:
         return f"上市进程：{record.get_kind_display()}（{record.date.isoformat()}）"
     return f"股权投资：{record.round} 第{record.tranche}期"
+
+
+@cache
+def history_visible_to(user, pk: int) -> tuple[Enterprise, list[HistoryEntry]] | None:
+    """The enterprise and its change history, or None outside the user's scope. The
+    history is the offices' record (contacts, every investment received): an
+    investor, who may open an investee's page, does not read it."""
+    if role_of(user) == Role.INVESTOR:
+        return None
+    e = enterprises_visible_to(user).filter(pk=pk).first()
+    return None if e is None else (e, enterprise_history(e))
 
 
 @cache

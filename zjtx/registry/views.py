@@ -30,6 +30,19 @@ def enterprise_detail(request, pk: int):
                   {"file": file, "statement": rewards_of(request.user, file.enterprise)})
 
 
+@login_required
+def enterprise_history(request, pk: int):
+    """The one-file page's change history: the fragment the page loads when it scrolls
+    into view (htmx), or a page of its own."""
+    found = selectors.history_visible_to(request.user, pk)
+    if found is None:
+        raise Http404("没有这家企业，或不在您的查看范围内")
+    enterprise, history = found
+    template = ("registry/_enterprise_history.html" if request.headers.get("HX-Request")
+                else "registry/enterprise_history.html")
+    return render(request, template, {"enterprise": enterprise, "history": history})
+
+
 def rewards_of(user, enterprise):
     """The enterprise's 红利账单 for its one-file page; an investor who may open the
     page of a company it invested in does not see that company's money."""
