@@ -10,6 +10,9 @@ from django.contrib.auth.backends import ModelBackend
 
 class ProfileBackend(ModelBackend):
     def get_user(self, user_id):
-        user = (get_user_model()._default_manager.select_related("profile__jurisdiction")
-                .filter(pk=user_id).first())
-        return user if user is not None and self.user_can_authenticate(user) else None
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("profile__jurisdiction").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

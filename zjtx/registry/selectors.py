@@ -347,35 +347,40 @@ def _status(listed: bool, exchange: str, neeq_layer: str) -> str:
     return ""
 
 
-def _rows(pks: list[int], today: dt.date, homes: dict[int, facets.Home]) -> list[EnterpriseRow]:
-    """The page's rows, in the order of pks: two narrow queries, no model instances."""
+def _facts(pks: list[int]) -> list[facets.Facts]:
+    """The rows of a few enterprises (an enterprise's or investor's list) from the database."""
     recognitions = defaultdict(list)
     for enterprise_id, tier, announced_on, valid_to in (
-            Recognition.objects.filter(enterprise_id__in=pks).order_by()
+            Recognition.objects.filter(enterprise_id__in=pks).order_by("announced_on")
             .values_list("enterprise_id", "tier", "announced_on", "valid_to")):
         recognitions[enterprise_id].append((tier, announced_on, valid_to))
+    found = {pk: facets.Facts(pk, *rest, tuple(recognitions[pk])) for pk, *rest in (
+        Enterprise.objects.filter(pk__in=pks).values_list(
+            "pk", "name", "uscc", "fiscal_home_id", "industry", "listed", "exchange", "neeq_layer"))}
+    return [found[pk] for pk in pks]
+
+
+def _rows(facts: list[facets.Facts], today: dt.date, homes: dict[int, facets.Home]) -> list[EnterpriseRow]:
     url = reverse("registry:enterprise-detail", args=[0]).replace("/0/", "/{}/")
-    found = {}
-    for pk, name, uscc, home_id, industry, listed, exchange, neeq_layer in (
-            Enterprise.objects.filter(pk__in=pks)
-            .values_list("pk", "name", "uscc", "fiscal_home_id", "industry", "listed", "exchange", "neeq_layer")):
+    rows = []
+    for f in facts:
         valid: dict[str, dt.date] = {}
         latest = None
-        for tier, announced_on, valid_to in recognitions[pk]:
+        for tier, announced_on, valid_to in f.recognitions:
             if announced_on <= today <= valid_to:
                 valid[tier] = max(valid.get(tier, valid_to), valid_to)
             # the latest; on one day, the highest tier
             if latest is None or (announced_on, -TIER_ORDER.index(tier)) > (latest[1], -TIER_ORDER.index(latest[0])):
                 latest = (tier, announced_on)
-        home = homes[home_id]
+        home = homes[f.home]
         current = homes[home.successor_id] if home.successor_id else home
-        found[pk] = EnterpriseRow(
-            pk=pk, url=url.format(pk), name=name, uscc=uscc, jurisdiction=current.name,
-            jurisdiction_note=f"原{home.name}（{home.code}）" if home.successor_id else "", industry=industry,
+        rows.append(EnterpriseRow(
+            pk=f.pk, url=url.format(f.pk), name=f.name, uscc=f.uscc, jurisdiction=current.name,
+            jurisdiction_note=f"原{home.name}（{home.code}）" if home.successor_id else "", industry=f.industry,
             tiers=tuple(TierBadge(t, TIER_SHORT[t], valid[t]) for t in TIER_ORDER if t in valid),
             latest_label=f"{TIER_SHORT[latest[0]]} {latest[1].isoformat()}" if latest else "",
-            status=_status(listed, exchange, neeq_layer))
-    return [found[pk] for pk in pks]
+            status=_status(f.listed, f.exchange, f.neeq_layer)))
+    return rows
 
 
 def _jurisdiction_options(user, selected: str, homes: dict[int, facets.Home]) -> list[Option]:
@@ -417,11 +422,11 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
     page = Paginator(range(total), PAGE_SIZE).get_page(page_number)
     start, stop = page.start_index() - 1, page.end_index()
     if not total:
-        pks = []
+        facts = []
     elif found is None:
-        pks = _page_pks(matches, filters, total, start, stop)
+        facts = _facts(_page_pks(matches, filters, total, start, stop))
     else:
-        pks = found.pks(start, stop)
+        facts = found.facts(start, stop)
     active_sort = filters.sort.lstrip("-")
     sorts = {}
     for key, (label, _) in SORTS.items():
@@ -433,7 +438,7 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
             next_sort = f"-{key}" if key == "recognized" else key  # newest recognitions first
         sorts[key] = SortLink(key, label, filters.query(sort=next_sort), state)
     result = EnterpriseListPage(
-        filters=filters, page=page, rows=_rows(pks, today, kept.homes()), total=total,
+        filters=filters, page=page, rows=_rows(facts, today, kept.homes()), total=total,
         scope_total=counted.scope_total,
         tier_counts=[TierCount(t, TIER_SHORT[t], counted.tiers.get(t, 0), filters.tier == t,
                                filters.query(tier="" if filters.tier == t else t)) for t in TIER_ORDER],
