@@ -144,11 +144,11 @@ class Kept:
                     rank[pk] = codes.index(code[pk])
                 order = np.lexsort((c.name_rank, sign * rank[c.home]))
             elif key == "recognized":  # no recognition: last either way
-                first = np.where(c.latest == 0, _FAR, sign * c.latest)
+                first = np.where(c.latest == 0, _FAR, sign * c.latest.astype(np.int64))
                 order = np.lexsort((c.name_rank, first))
             else:
                 raise ValueError(f"unknown sort {sort!r}")
-            self._orders[sort] = order
+            self._orders[sort] = order.astype(np.int32)  # positions: half the memory of int64
         return self._orders[sort]
 
     def find(self, *, today: dt.date, scope: Collection[int] | None, homes: Collection[int] | None = None,
@@ -226,22 +226,22 @@ class _Columns:
         self.rare = {i: (r[9], r[6]) for i, r in enumerate(rows) if r[9] or r[6]}  # (exchange, neeq_layer)
         names = [r[1] for r in rows]
         usccs = self.usccs
-        self.home = np.fromiter((r[3] for r in rows), dtype=np.int64, count=n)
+        self.home = np.fromiter((r[3] for r in rows), dtype=np.int32, count=n)
         self.industries = sorted({r[4] for r in rows})
         self.industry_code = {name: i for i, name in enumerate(self.industries)}
         self.industry = np.fromiter((self.industry_code[r[4]] for r in rows), dtype=np.int32, count=n)
         self.status = np.fromiter((1 if r[5] else 2 if r[6] else 0 for r in rows), dtype=np.int8, count=n)
-        self.latest = np.fromiter((r[7].toordinal() if r[7] else 0 for r in rows), dtype=np.int64, count=n)
+        self.latest = np.fromiter((r[7].toordinal() if r[7] else 0 for r in rows), dtype=np.int32, count=n)
         # Names in order, ties by pk (positions are in pk order, and sorted() is stable).
-        self.by_name = np.array(sorted(range(n), key=names.__getitem__), dtype=np.int64)
-        self.name_rank = np.empty(n, dtype=np.int64)
+        self.by_name = np.array(sorted(range(n), key=names.__getitem__), dtype=np.int32)
+        self.name_rank = np.empty(n, dtype=np.int32)
         self.name_rank[self.by_name] = np.arange(n)
         new_name = np.ones(n, dtype=np.int64)  # 1 where a name differs from the one before it
         ordered = [names[i] for i in self.by_name]
         new_name[1:] = [a != b for a, b in zip(ordered, ordered[1:], strict=False)]
-        self.name_group = np.empty(n, dtype=np.int64)
+        self.name_group = np.empty(n, dtype=np.int32)
         self.name_group[self.by_name] = np.cumsum(new_name)
-        self.by_uscc = np.array(sorted(range(n), key=usccs.__getitem__), dtype=np.int64)
+        self.by_uscc = np.array(sorted(range(n), key=usccs.__getitem__), dtype=np.int32)
         self.usccs_sorted = [usccs[i] for i in self.by_uscc]
         # All names in one text, one per line, as code points: a search is a few numpy passes.
         self.text = np.frombuffer("\n".join(names).encode("utf-32-le"), dtype=np.uint32)
@@ -253,11 +253,11 @@ class _Columns:
         # these columns: its recognitions are left out too; the next page reads the new stamp.
         recognitions = [r for r in recognitions if r[0] in position]
         recognitions.sort(key=lambda r: (position[r[0]], r[2]))  # by enterprise, then announced_on
-        self.rec_at = np.fromiter((position[r[0]] for r in recognitions), dtype=np.int64, count=len(recognitions))
+        self.rec_at = np.fromiter((position[r[0]] for r in recognitions), dtype=np.int32, count=len(recognitions))
         self.rec_bit = np.fromiter((TIER_BITS[r[1]] for r in recognitions), dtype=np.uint8, count=len(recognitions))
-        self.rec_from = np.fromiter((r[2].toordinal() for r in recognitions), dtype=np.int64,
+        self.rec_from = np.fromiter((r[2].toordinal() for r in recognitions), dtype=np.int32,
                                     count=len(recognitions))
-        self.rec_to = np.fromiter((r[3].toordinal() for r in recognitions), dtype=np.int64, count=len(recognitions))
+        self.rec_to = np.fromiter((r[3].toordinal() for r in recognitions), dtype=np.int32, count=len(recognitions))
         self.rec_tier = [r[1] for r in recognitions]
         self.rec_start = np.searchsorted(self.rec_at, np.arange(n + 1))  # position i's are rec_start[i]:[i+1]
         return self
