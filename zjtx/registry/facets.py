@@ -154,9 +154,9 @@ class Kept:
     def find(self, *, today: dt.date, scope: Collection[int] | None, homes: Collection[int] | None = None,
              q_name: str = "", q_code: str = "", industry: str = "", status: str = "", tier: str = "",
              sort: str = "name") -> Found:
-        """The matches' counts and pks start..stop in order. scope: the fiscal homes the
-        user may see (None: all); homes: the jurisdiction filter's; q_name: a normalised
-        name key to find inside names; q_code: a credit-code prefix (either may match)."""
+        """The matches' counts and their order. scope: the fiscal homes the user may see
+        (None: all); homes: the jurisdiction filter's; q_name: a normalised name key to
+        find inside names; q_code: a credit-code prefix (either may match)."""
         c = self._load()
         held = self.tiers_on(today)
         # None stands for every enterprise: the whole registry's counts are kept, and

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zjtx.accounts.models import Role, role_of
-from zjtx.accounts.scope import CITY_WIDE, enterprises_visible_to
+from zjtx.accounts.scope import CITY_WIDE, LOCAL, jurisdictions_of
 from zjtx.fulfilment.models import ClaimState, Entitlement, Payment, Revision
 from zjtx.fulfilment.selectors import claims_awaiting, claims_visible_to, payments_visible_to
+from zjtx.registry import facets
 from zjtx.registry.models import Recognition
 
 TIER_LABELS = dict(Recognition.Tier.choices)
@@ -66,13 +67,6 @@ def _bar(categories: list[str], series: list[tuple[str, list]], *, whole: bool =
             "series": [{"name": name, "type": "bar", "data": data} for name, data in series]}
 
 
-def _tier_counts(enterprises) -> dict[str, int]:
-    today = timezone.localdate()
-    rows = (Recognition.objects.filter(enterprise__in=enterprises, announced_on__lte=today, valid_to__gte=today)
-            .values("tier").annotate(n=Count("enterprise", distinct=True)))
-    return {r["tier"]: r["n"] for r in rows}
-
-
 def _claim_charts(claims) -> list[Chart]:
     by_state = dict(claims.order_by().values_list("state").annotate(n=Count("pk")))
     states = [(v, label) for v, label in ClaimState.choices if by_state.get(v)]
@@ -116,12 +110,13 @@ def workbench_for(user) -> Workbench:
         paid = Payment.objects.filter(claim__in=claims).aggregate(s=Sum("amount"))["s"]
         wb.stats += [Stat("应享奖励合计", _yuan(due)), Stat("已拨付合计", _yuan(paid))]
         wb.links.append(("查看红利账单", reverse("fulfilment:statement-own")))
-    if role in CITY_WIDE or role in (Role.LOCAL, Role.FINANCE_LOCAL, Role.COMMISSIONER):
-        enterprises = enterprises_visible_to(user)
-        tiers = _tier_counts(enterprises)
-        wb.stats.append(Stat("企业库企业", f"{enterprises.count():,} 家"))
+    if role in CITY_WIDE or role in LOCAL:
+        # The enterprise list's own counts (kept per registry stamp), not a count of the registry.
+        counted = facets.counts(kept=facets.kept(), today=timezone.localdate(),
+                                scope=None if role in CITY_WIDE else jurisdictions_of(user))
+        wb.stats.append(Stat("企业库企业", f"{counted.total:,} 家"))
         for tier in ("national", "provincial", "city", "innovative"):
-            wb.stats.append(Stat(f"现有效{TIER_LABELS[tier]}", f"{tiers.get(tier, 0):,} 家"))
+            wb.stats.append(Stat(f"现有效{TIER_LABELS[tier]}", f"{counted.tiers[tier]:,} 家"))
     if role in (Role.FINANCE_CITY, Role.FINANCE_LOCAL, Role.CITY_ADMIN):
         year = timezone.localdate().year
         paid = payments_visible_to(user).filter(budget_year__in=[year - 1, year])
