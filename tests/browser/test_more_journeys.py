@@ -72,7 +72,7 @@ def test_the_city_admin_changes_an_art1_amount_previewed_saved_and_audited(page:
     expect(page.locator(".impact")).to_have_count(0)  # not sent
     fill_change(page, value="120000", reason="   ")
     page.get_by_role("button", name="预览影响").click()
-    expect(page.locator("main")).to_contain_text("这个字段是必填项")
+    expect(page.locator("main")).to_contain_text("请说明修改理由")
     expect(save).to_have_count(0)
     assert not PolicyChange.objects.exists()
 
@@ -84,13 +84,19 @@ def test_the_city_admin_changes_an_art1_amount_previewed_saved_and_audited(page:
     rows = impact.locator("tbody tr")
     expect(rows).to_have_count(2)
     for ent in entitlements.values():
-        # the row names the entitlement (the key of the claim's Entitlement) and the
-        # payee by its registry id (E<pk>); the enterprise's name is not shown
+        # the row names the payee (and its registry id), the entitlement and its claim
         row = rows.filter(has=page.get_by_role("cell", name=ent.key, exact=True))
-        expect(row.locator("td")).to_have_text([ent.key, "第1条", f"E{ent.enterprise_id}", "100000.00", "120000.00"])
+        expect(row.locator("td")).to_have_text([f"{ent.enterprise.name} E{ent.enterprise_id}", "第1条", ent.key,
+                                                f"申领 {ent.claim.pk}", "100000.00", "120000.00"])
     assert not PolicyChange.objects.exists()
-    # desktop only: at 390 px the impact table (no scrolling box) makes the page 391 px wide
-    shot("policy-change-preview")
+    shot("policy-change-preview", phone=True)
+
+    # a value changed after the preview is previewed again, not saved unseen
+    page.fill("#id_value", "130000")
+    save.click()
+    expect(page.locator(".flash")).to_contain_text("预览之后新值或生效日期改过了")
+    expect(impact.locator("tbody tr").first).to_contain_text("130000.00")
+    assert not PolicyChange.objects.exists()
 
     # changed after the preview and saved directly: checked again, refused
     page.fill("#id_value", "-120000")
@@ -112,8 +118,7 @@ def test_the_city_admin_changes_an_art1_amount_previewed_saved_and_audited(page:
     expect(row).to_have_count(1)
     expect(row.locator("td")).to_have_text([re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d"), "city_admin", "参数", KEY,
                                             "120000.00", "2022-07-01", REASON])
-    # desktop only: at 390 px this table (no scrolling box either) makes the page 481 px wide
-    shot("policy-changes")
+    shot("policy-changes", phone=True)
     change = PolicyChange.objects.get()
     assert (change.kind, change.key, change.value, change.effective_from, change.reason, change.made_by) == (
         "parameter", KEY, "120000.00", dt.date(2022, 7, 1), REASON, world["city_admin"])
@@ -126,7 +131,7 @@ def test_the_city_admin_changes_an_art1_amount_previewed_saved_and_audited(page:
     page.get_by_role("button", name="筛选").click()
     event = page.locator("table.audit tbody tr")
     expect(event).to_have_count(1)
-    expect(event).to_contain_text("policy_changed")
+    expect(event).to_contain_text("修改政策参数或解读")
     expect(event).to_contain_text(f"参数 {KEY} 自 2022-07-01 起改为 120000.00：{REASON}")
     shot("audit-policy-change")
     assert AuditEvent.objects.get(verb="policy_changed").actor == world["city_admin"]
@@ -182,9 +187,7 @@ def test_an_investor_reports_a_tranche_with_evidence_and_jinrong_accepts_it(page
     expect(page.locator(".application-state")).to_have_text("待审核")
     expect(page.locator("main")).to_contain_text(jx.name)
     expect(page.get_by_role("link", name="实缴凭证.pdf")).to_be_visible()
-    # desktop only: at 390 px the facts list of this page squeezes every value into a
-    # one-character column beside the longest label, and the page is 405 px wide
-    shot("application-submitted")
+    shot("application-submitted", phone=True)
     assert (app.kind, app.investor, app.enterprise, app.data["paid_in"]) == ("investment", fund, jx, "20000000.00")
     assert Attachment.objects.get(application=app).size == len(PDF)
     assert not Investment.objects.exists()  # nothing enters the registry before review
@@ -205,7 +208,7 @@ def test_an_investor_reports_a_tranche_with_evidence_and_jinrong_accepts_it(page
     page.get_by_role("button", name="采纳…", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"采纳申报 {app.pk}")
     expect(page.locator(".warning")).to_contain_text("采纳不能撤销")
-    shot("application-confirm")
+    shot("application-confirm", phone=True)
     page.get_by_role("button", name="确认采纳").click()
 
     # accepted: the registry row, the scan's new claim of 1% (200,000), shown on the application
@@ -218,7 +221,7 @@ def test_an_investor_reports_a_tranche_with_evidence_and_jinrong_accepts_it(page
     row = page.locator(f"tr[data-claim='{claim.pk}']")
     expect(row).to_contain_text("200,000.00")
     expect(row).to_contain_text("待确认")
-    shot("application-accepted")
+    shot("application-accepted", phone=True)
     app.refresh_from_db()
     assert (app.state, app.registry_ref, app.decided_by) == ("accepted", f"V{tranche.pk}", world["jinrong"])
     assert (tranche.investor, tranche.investee, tranche.paid_in, tranche.paid_in_date) == (

@@ -4,6 +4,7 @@ reason; it is audited, previewed first, and reaches the engine."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -50,6 +51,11 @@ def test_preview_shows_what_would_change_and_writes_nothing(world):
                             effective_from=dt.date(2022, 7, 1))
     assert {row["new"] for row in impact.changed} == {"120000.00"}
     assert len(impact.changed) == 2 and not impact.new and not impact.gone
+    # each row names its payee and the claim the scan made of it
+    from zjtx.fulfilment.models import Claim
+
+    assert {row["payee_name"] for row in impact.changed} == {world["xa"].name, world["jx"].name}
+    assert {row["claim"] for row in impact.changed} == set(Claim.objects.values_list("pk", flat=True))
     assert not PolicyChange.objects.exists()
     # before the recognitions' date, nothing changes
     assert preview_change(kind="parameter", key="art1_provincial_zjtx", value="120000.00",
@@ -79,7 +85,13 @@ def test_change_pages(world, client):
     preview = client.post("/policy/change/", {**form, "action": "preview"}).content.decode()
     assert "影响预览" in preview and "确认保存" in preview
     assert not PolicyChange.objects.exists()
-    response = client.post("/policy/change/", {**form, "action": "save"})
+    token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview).group(1)
+    # a save of what was not previewed (no token, or another amount) previews again
+    for unseen in ({**form}, {**form, "value": "150000", "previewed": token}):
+        again = client.post("/policy/change/", {**unseen, "action": "save"})
+        assert again.status_code == 200 and "预览之后新值或生效日期改过了" in again.content.decode()
+    assert not PolicyChange.objects.exists()
+    response = client.post("/policy/change/", {**form, "previewed": token, "action": "save"})
     assert response.status_code == 302
     assert PolicyChange.objects.get().value == "120000.00"
     assert "120,000" in client.get("/policy/1/").content.decode()

@@ -29,6 +29,7 @@ savepoint, must do what it says. CSRF is enforced on representative forms.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ from zjtx.fulfilment.models import (
     Revision,
 )
 from zjtx.policy_admin.models import PolicyChange
+from zjtx.policy_admin.views import previewed
 from zjtx.registry.models import ImportLog, Investment, ListingMilestone, Recognition
 
 LOGIN = "/accounts/login/"
@@ -646,7 +648,10 @@ FORGERIES = [
     Forgery("run the scan", lambda w: "/fulfilment/scan/", lambda w: {}, roles("city_admin")),
     Forgery("change a policy parameter", lambda w: "/policy/change/",
             lambda w: {"kind": "parameter", "key": "art1_provincial_zjtx", "value": "150000",
-                       "effective_from": "2027-01-01", "reason": "伪造的修改", "action": "save"}, roles("city_admin")),
+                       "effective_from": "2027-01-01", "reason": "伪造的修改", "action": "save",
+                       # as after a preview of these values (a save of unpreviewed values previews again)
+                       "previewed": previewed("parameter", "art1_provincial_zjtx", "150000.00",
+                                              dt.date(2027, 1, 1))}, roles("city_admin")),
     Forgery("upload an import", lambda w: "/registry/imports/upload/",
             lambda w: {"kind": "recognitions", "file": recognition_list("伪造名单.xlsx", [
                 [1, XA_NAMES[1], w.enterprises["xa_review"].uscc, "新安县", "创新型中小企业", "", "2024-06-28", ""]])},

@@ -136,4 +136,5 @@ VERB_LABELS = {
     "application_submitted": "提交申请",
     "application_accepted": "申请采纳",
     "application_rejected": "申请驳回",
+    "policy_changed": "修改政策参数或解读",
 }

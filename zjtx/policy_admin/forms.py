@@ -7,4 +7,7 @@ class PolicyChangeForm(forms.Form):
     value = forms.CharField(label="新值", max_length=60)
     effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}),
                                      error_messages={"invalid": "日期应写为 YYYY-MM-DD"})
-    reason = forms.CharField(label="修改理由", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label="修改理由", widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请说明修改理由"})
+    # What the last preview showed (views.previewed): a save of anything else previews again.
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -77,13 +77,18 @@ def clean_change(*, kind: str, key: str, value: str, effective_from: dt.date, re
 class Impact:
     """What a change would do to the entitlements a scan finds now."""
 
-    changed: list[dict]  # key, article, payee, old, new
+    changed: list[dict]  # key, article, payee, payee_name, claim (pk or None), old, new
     new: list[dict]
     gone: list[dict]
 
     @property
     def count(self) -> int:
         return len(self.changed) + len(self.new) + len(self.gone)
+
+    @property
+    def groups(self) -> list[tuple[list[dict], str]]:
+        """The rows with how the page marks them."""
+        return [(self.changed, ""), (self.new, "新增"), (self.gone, "不再成立")]
 
 
 def preview_change(*, kind: str, key: str, value: str, effective_from: dt.date) -> Impact:
@@ -108,7 +113,22 @@ def preview_change(*, kind: str, key: str, value: str, effective_from: dt.date) 
         if k not in after:
             gone.append({"key": k, "article": line["article"], "payee": line["payee"], "old": line["amount"],
                          "new": "0.00"})
+    _name_rows(changed + new + gone)
     return Impact(changed=changed, new=new, gone=gone)
+
+
+def _name_rows(rows: list[dict]) -> None:
+    """Who each row is about and its claim, for people: the payee's name (beside its
+    facts id) and the pk of the claim of an entitlement already found."""
+    from zjtx.fulfilment.models import Claim
+    from zjtx.registry.facts_export import party_names
+
+    names = party_names({r["payee"] for r in rows})
+    claims = dict(Claim.objects.filter(entitlement__key__in=[r["key"] for r in rows])
+                  .values_list("entitlement__key", "pk"))
+    for r in rows:
+        r["payee_name"] = names.get(r["payee"], r["payee"])
+        r["claim"] = claims.get(r["key"])
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ entitlements it would change, then the audited save."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +27,13 @@ def _subject(kind: str, key: str):
     return table[key]
 
 
+def previewed(kind: str, key: str, value: str, effective_from) -> str:
+    """A token of what a preview showed, carried by the form to the save, so that values
+    changed after the preview are previewed again. Not a secret: CSRF and the role check
+    guard the save; this guards against saving what nobody has seen the impact of."""
+    return hashlib.sha256(f"{kind}|{key}|{value}|{effective_from}".encode()).hexdigest()[:16]
+
+
 @login_required
 def change(request):
     if not is_city_admin(request.user):
@@ -41,12 +50,17 @@ def change(request):
         try:
             value = clean_change(kind=c["kind"], key=c["key"], value=c["value"],
                                  effective_from=c["effective_from"], reason=c["reason"])
-            if request.POST.get("action") == "save":
+            digest = previewed(c["kind"], c["key"], value, c["effective_from"])
+            if request.POST.get("action") == "save" and c["previewed"] != digest:
+                messages.warning(request, "预览之后新值或生效日期改过了：请核对下面的新预览，再确认保存。")
+            elif request.POST.get("action") == "save":
                 do_change_policy(actor=request.user, kind=c["kind"], key=c["key"], value=value,
                                  effective_from=c["effective_from"], reason=c["reason"])
                 messages.success(request, f"已保存：{key} 自 {c['effective_from']} 起为 {value}。请运行扫描使其生效。")
                 return redirect("policy-changes")
             impact = preview_change(kind=c["kind"], key=c["key"], value=value, effective_from=c["effective_from"])
+            form = PolicyChangeForm({**data.dict(), "previewed": digest}, initial=initial)
+            form.is_valid()
         except ValidationError as e:
             form.add_error("value", e)
     return render(request, "policy_admin/change.html", {

@@ -33,6 +33,20 @@ def operator_id(pk: int) -> str:
     return f"P{pk}"
 
 
+def party_names(ids) -> dict[str, str]:
+    """The names of the enterprises, investors and operators behind facts ids (E12, I3, P5)."""
+    wanted: dict[str, set[int]] = {"E": set(), "I": set(), "P": set()}
+    for i in ids:
+        if i[:1] in wanted and i[1:].isdigit():
+            wanted[i[:1]].add(int(i[1:]))
+    names = {}
+    for prefix, model in (("E", models.Enterprise), ("I", models.Investor), ("P", models.ServiceOperator)):
+        if wanted[prefix]:
+            names |= {f"{prefix}{pk}": name
+                      for pk, name in model.objects.filter(pk__in=wanted[prefix]).values_list("pk", "name")}
+    return names
+
+
 def _jurisdictions() -> tuple[dict, dict[int, str]]:
     """Every current jurisdiction as the registry keeps it (it may differ from the
     engine's built-in table, and it wins), and each row's current code by pk."""
