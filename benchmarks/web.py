@@ -866,8 +866,10 @@ def main() -> None:
         connections.close_all()
         if args.keep or args.reuse:
             print(f"kept database {db}: ZJTX_DATABASE_URL={_server_url(db)}", file=sys.stderr)
+            print(f"kept the run's files (plans, logs, latencies): {workdir}", file=sys.stderr)
         else:
             drop_database(db)
+            shutil.rmtree(workdir, ignore_errors=True)
     text = "\n".join(report)
     if args.markdown:
         Path(args.markdown).write_text(text + "\n", encoding="utf-8")
