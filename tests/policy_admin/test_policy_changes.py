@@ -100,3 +100,23 @@ def test_change_pages(world, client):
     client.force_login(world["jinrong"])
     assert client.get("/policy/change/?kind=parameter&key=art6_rate").status_code == 403
     assert "/policy/change/" not in client.get("/policy/6/").content.decode()
+
+
+def test_a_reward_set_to_nothing_asks_nobody_to_claim_it(world):
+    """A parameter changed to 0.00 (a reward suspended) makes no claims; the claims
+    found before are revised to 0.00 for the city admin's review, not dropped."""
+    do_change_policy(actor=world["city_admin"], kind="parameter", key="art1_provincial_zjtx", value="0.00",
+                     effective_from=dt.date(2022, 7, 1), reason="暂停执行")
+    report = run_scan()
+    assert (report.new, Entitlement.objects.count()) == (0, 0)
+
+
+def test_claims_found_before_a_reward_is_set_to_nothing_are_revised_to_zero(world):
+    run_scan()
+    impact = preview_change(kind="parameter", key="art1_provincial_zjtx", value="0.00",
+                            effective_from=dt.date(2022, 7, 1))
+    assert {(row["old"], row["new"]) for row in impact.changed} == {("100000.00", "0.00")}
+    do_change_policy(actor=world["city_admin"], kind="parameter", key="art1_provincial_zjtx", value="0.00",
+                     effective_from=dt.date(2022, 7, 1), reason="暂停执行")
+    assert run_scan().changed == 2
+    assert {e.revisions.get().new_amount for e in Entitlement.objects.all()} == {Decimal("0.00")}

@@ -173,6 +173,11 @@ def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, 
         seen.add(key)
         values = _values(line)
         ent = existing.get(key)
+        if ent is None and values["amount"] == 0:
+            # A reward of nothing (a parameter set to 0.00 by a policy change) is not an
+            # entitlement: no claim asks an enterprise to confirm a bank account for it.
+            # An entitlement found before is revised to 0.00 below, for review.
+            continue
         if ent is None:
             ent = Entitlement.objects.create(
                 key=key, once_key=once_key(line), article=line["article"], item=line["item"],

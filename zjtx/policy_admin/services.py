@@ -106,7 +106,8 @@ def preview_change(*, kind: str, key: str, value: str, effective_from: dt.date) 
         row = {"key": k, "article": line["article"], "payee": line["payee"], "new": line["amount"],
                "old": old["amount"] if old else "0.00"}
         if old is None:
-            new.append(row)
+            if Decimal(line["amount"]) != 0:  # a reward of nothing is no entitlement (scan.run_scan)
+                new.append(row)
         elif old["amount"] != line["amount"] or old["funding"] != line["funding"]:
             changed.append(row)
     for k, line in before.items():
