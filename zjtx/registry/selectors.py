@@ -1,11 +1,12 @@
 """Reads of the registry for the enterprise pages: the list (search, filters, sort,
 pagination, counts) and the one-file page (一户一档) with its merged history.
 
-Every read starts from `enterprises_visible_to(user)`, so a page can never show
-an enterprise outside the user's scope. Queries are shaped for 200,000
-enterprises on PostgreSQL: filters are indexed columns or EXISTS subqueries,
-counts come from facets.py (kept until the registry changes), and a page's rows are fetched with their
-jurisdictions and recognitions in a fixed number of queries (no N+1).
+Every read is within the user's scope. The city's offices' and a county's lists
+(up to the whole registry: 200,000 enterprises in benchmarks/web.py) are answered
+from the columns each process keeps (facets.py: search, filters, order, counts and
+the page's rows); an enterprise's or an investor's handful of firms is read with
+plain queries from `enterprises_visible_to(user)`. The one-file page reads the
+database, its change history on demand.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from decimal import Decimal
 from functools import cache
 from urllib.parse import urlencode
 
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -94,15 +93,6 @@ def _jurisdiction_pks(code: str) -> list[int]:
                 .values_list("pk", flat=True))
 
 
-class _HasBigramsOf(Func):
-    """PostgreSQL: every two-character piece of the second argument is one of the
-    first's (registry_name_bigrams, an IMMUTABLE function, indexed on name_key)."""
-
-    template = "registry_name_bigrams(%(expressions)s)"
-    arg_joiner = ") @> registry_name_bigrams("
-    output_field = BooleanField()
-
-
 def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) -> QuerySet[Enterprise]:
     qs = enterprises_visible_to(user)
     if filters.q:
@@ -110,11 +100,6 @@ def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) ->
         # something shaped like a credit code also matches codes by prefix (indexed).
         key = normalise_name(filters.q)
         match = Q(name_key__contains=key)
-        if connection.vendor == "postgresql" and len(key) >= 2:
-            # The same match, found through the GIN index of the names' two-character
-            # pieces (migration 0005) instead of reading every name: a name holding the
-            # key holds each of its pieces. The LIKE stays, first: it decides.
-            match &= Q(_HasBigramsOf(F("name_key"), Value(key)))
         code = clean_uscc(filters.q)
         if _CODE_LIKE.fullmatch(code):
             match |= Q(uscc__startswith=code)
@@ -154,61 +139,14 @@ def _ordered_pks(qs: QuerySet[Enterprise], sort: str) -> QuerySet:
     return qs.order_by(f"-{first}" if descending else first, *rest).values_list("pk", flat=True)
 
 
-# A search with at most this many matches sorts them (a few milliseconds) rather than
-# walk the name index until the page is found: PostgreSQL assumes matches are spread
-# evenly over the names, but a code prefix (an area) or a place name gathers them in
-# one stretch of the name order, and the walk then reads most of the registry.
-SORT_MATCHES_UP_TO = 20_000
-
-
-def _page_pks(qs: QuerySet[Enterprise], filters: EnterpriseFilters, total: int, start: int,
-              stop: int) -> list[int]:
+def _page_pks(qs: QuerySet[Enterprise], sort: str, start: int, stop: int) -> list[int]:
     """pks start..stop (0-based, stop excluded) of the matches in the requested order."""
-    sort = filters.sort
-    if sort.lstrip("-") == "jurisdiction" and connection.features.supports_slicing_ordering_in_compound:
-        return _page_pks_by_jurisdiction(qs, sort.startswith("-"), start, stop)
-    if sort.lstrip("-") == "name" and filters.q and total <= SORT_MATCHES_UP_TO:
-        # name_key || '': the same text, the same collation, so the same order, but
-        # not the indexed column, so the few matches are found first and then sorted.
-        key = Concat("name_key", Value(""))
-        return list(qs.order_by(key.desc() if sort.startswith("-") else key, "pk")
-                    .values_list("pk", flat=True)[start:stop])
     return list(_ordered_pks(qs, sort)[start:stop])
 
 
-def _page_pks_by_jurisdiction(qs: QuerySet[Enterprise], descending: bool, start: int, stop: int) -> list[int]:
-    """The jurisdiction sort without sorting every match: the order is (current code,
-    name_key, pk), and there are only a score of fiscal homes, so each home's first
-    `stop` matches in (name_key, pk) order are read from the (fiscal_home, name_key,
-    id) index, tagged with the rank of the home's current code, and only those are
-    merged. Same rows, same order as _ordered_pks (the fallback where a database
-    cannot order and slice the parts of a UNION)."""
-    homes = list(Jurisdiction.objects.annotate(home_code=Coalesce("successor__code", "code"))
-                 .values_list("pk", "home_code"))
-    codes = sorted({code for _, code in homes}, reverse=descending)
-    rank = {code: i for i, code in enumerate(codes)}
-    parts = [qs.filter(fiscal_home=pk).annotate(home_rank=Value(rank[code])).order_by("name_key", "pk")
-             .values_list("home_rank", "name_key", "pk")[:stop] for pk, code in homes]
-    if not parts:
-        return []
-    merged = parts[0].union(*parts[1:], all=True).order_by("home_rank", "name_key", "pk")
-    return [pk for _, _, pk in merged[start:stop]]
-
-
 def _tier_counts(valid: QuerySet[Recognition]) -> dict[str, int]:
-    """Enterprises per tier among these recognitions: the distinct (tier, enterprise)
-    pairs, counted per tier. One pass over the (tier, enterprise, ...) index, where
-    COUNT(DISTINCT enterprise) GROUP BY tier sorted every row again. The ORDER BY
-    keeps PostgreSQL on that ordered pass: left free, it may hash the ~140,000
-    pairs of the whole registry instead, past work_mem, through disk (3x slower)."""
-    pairs = valid.order_by("tier", "enterprise_id").values("tier", "enterprise_id").distinct()
-    try:
-        sql, params = pairs.query.sql_with_params()
-    except EmptyResultSet:  # a scope that sees nothing
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pairs.tier, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.tier", params)
-        return dict(cursor.fetchall())
+    """Enterprises per tier among these recognitions."""
+    return dict(valid.order_by().values_list("tier").annotate(n=Count("enterprise", distinct=True)))
 
 
 def _industries(visible: QuerySet[Enterprise]) -> list[str]:
@@ -424,7 +362,7 @@ def enterprise_list_page(*, user, filters: EnterpriseFilters, page_number=1,
     if not total:
         facts = []
     elif found is None:
-        facts = _facts(_page_pks(matches, filters, total, start, stop))
+        facts = _facts(_page_pks(matches, filters.sort, start, stop))
     else:
         facts = found.facts(start, stop)
     active_sort = filters.sort.lstrip("-")
