@@ -11,3 +11,7 @@ class PolicyChangeForm(forms.Form):
                              error_messages={"required": "请说明修改理由"})
     # What the last preview showed (views.previewed): a save of anything else previews again.
     previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "：")
+        super().__init__(*args, **kwargs)
