@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from openpyxl import Workbook
 
 from tests.registry.factories import enterprise, make_uscc, recognition
+from tests.registry.imports.helpers import REC_HEADINGS, write_xlsx
 from zjtx.fulfilment.models import Claim
 from zjtx.registry.imports.service import run_import
 
@@ -34,13 +34,9 @@ def test_nothing_is_scanned_when_switched_off(settings, django_capture_on_commit
 
 
 def test_an_import_is_followed_by_a_scan_that_reports(auto, tmp_path):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["序号", "企业名称", "统一社会信用代码", "所属县区", "认定类型", "认定批次", "认定时间", "有效期至"])
-    ws.append([1, "洛阳自动扫描精密有限公司", make_uscc("410323"), "新安县", "省级专精特新中小企业", "2023年第一批",
-               "2023-03-01", "2026-02-28"])
-    path = tmp_path / "list.xlsx"
-    wb.save(path)
+    path = write_xlsx(tmp_path / "list.xlsx", REC_HEADINGS, [
+        [1, "洛阳自动扫描精密有限公司", make_uscc("410323"), "新安县", "省级专精特新中小企业", "2023年第一批",
+         "2023-03-01", "2026-02-28"]])
     report = run_import("recognitions", str(path))
     assert report.summary_line.startswith("import recognitions: 1 rows, 1 created")
     assert report.scan_line == "scan: 1 new, 0 changed, 0 unchanged"
@@ -52,13 +48,9 @@ def test_the_import_command_prints_the_scan_before_its_last_line(auto, tmp_path)
 
     from django.core.management import call_command
 
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["序号", "企业名称", "统一社会信用代码", "所属县区", "认定类型", "认定批次", "认定时间", "有效期至"])
-    ws.append([1, "洛阳命令行扫描有限公司", make_uscc("410305"), "涧西区", "国家级专精特新“小巨人”企业", "第五批",
-               "2023年7月1日", ""])
-    path = tmp_path / "list.xlsx"
-    wb.save(path)
+    path = write_xlsx(tmp_path / "list.xlsx", REC_HEADINGS, [
+        [1, "洛阳命令行扫描有限公司", make_uscc("410305"), "涧西区", "国家级专精特新“小巨人”企业", "第五批",
+         "2023年7月1日", ""]])
     out = StringIO()
     call_command("import", "recognitions", str(path), stdout=out)
     lines = out.getvalue().strip().splitlines()

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from zjtx.fulfilment.admin import ReadOnly
+
 from .models import Application, Attachment
 
 
@@ -14,16 +16,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnly):
     list_display = ["pk", "kind", "state", "applicant", "submitted_at", "decided_by", "registry_ref"]
     list_filter = ["kind", "state"]
     inlines = [AttachmentInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

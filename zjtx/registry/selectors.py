@@ -87,12 +87,6 @@ def _valid_on(day: dt.date) -> Q:
     return Q(announced_on__lte=day, valid_to__gte=day)
 
 
-def _jurisdiction_pks(code: str) -> list[int]:
-    """A current jurisdiction, the retired codes that became it and its county-run zones."""
-    return list(Jurisdiction.objects.filter(Q(code=code) | Q(successor__code=code) | Q(parent__code=code))
-                .values_list("pk", flat=True))
-
-
 def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) -> QuerySet[Enterprise]:
     qs = enterprises_visible_to(user)
     if filters.q:
@@ -105,7 +99,7 @@ def filtered_enterprises(*, user, filters: EnterpriseFilters, today: dt.date) ->
             match |= Q(uscc__startswith=code)
         qs = qs.filter(match)
     if filters.jurisdiction:
-        qs = qs.filter(fiscal_home__in=_jurisdiction_pks(filters.jurisdiction))
+        qs = qs.filter(fiscal_home__in=facets.kept().homes_of(filters.jurisdiction))
     if filters.tier:
         qs = qs.filter(Exists(Recognition.objects.filter(
             _valid_on(today), enterprise=OuterRef("pk"), tier=filters.tier)))
