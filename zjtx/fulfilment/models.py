@@ -94,6 +94,10 @@ class Revision(models.Model):
     reason = models.CharField("原因代码", max_length=40, blank=True, help_text="不再成立时的原因代码")
     message = models.TextField("说明", blank=True)
     new_parts = models.JSONField("新的分担", default=dict)
+    new_local_unit = models.ForeignKey(Jurisdiction, verbose_name="新的地方承担单位", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    new_event_ref = models.CharField("新的触发事实", max_length=20, blank=True,
+                                     help_text="同一一次性事项改由另一条事实触发（如重新导入的认定）")
     trace = models.JSONField("计算过程", default=list)
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -247,6 +251,30 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} {self.reference}"
+
+
+class OncePaid(models.Model):
+    """What one once-only item (once_key) has been paid, over every claim and part:
+    one row, locked by each payment and reversal of the item. Its live payments
+    come from one claim at a time (`claim`), and the database refuses a total above
+    that claim's amount. A second claim for the same item (a recognition
+    re-imported under a new record, say) can only be paid once the first one's
+    payments are all reversed."""
+
+    once_key = models.CharField("一次性事项标识", max_length=120, unique=True)
+    claim = models.ForeignKey(Claim, verbose_name="拨付所在申领", on_delete=models.PROTECT, related_name="+")
+    limit = models.DecimalField("应拨付金额上限", max_digits=14, decimal_places=2)
+    paid = models.DecimalField("已拨付（未冲正）", max_digits=14, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一次性事项拨付额"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(paid__gte=0, paid__lte=models.F("limit")),
+                                   name="once_paid_within_limit"),
+        ]
+
+    def __str__(self):
+        return f"{self.once_key} {self.paid}/{self.limit}"
 
 
 class AuditEvent(models.Model):

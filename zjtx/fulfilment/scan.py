@@ -22,7 +22,7 @@ from zjtx.policy.facts import read_case
 from zjtx.registry.facts_export import enterprise_id, investor_id, operator_id, registry_facts
 from zjtx.registry.models import Jurisdiction
 
-from .models import PARTS, Claim, Entitlement, Payment, Revision
+from .models import PARTS, Claim, ClaimState, Entitlement, Payment, Revision
 from .services import messenger
 
 
@@ -112,18 +112,21 @@ def _recipient(line: dict) -> dict:
 
 
 def _same(ent: Entitlement, values: dict) -> bool:
-    return ent.amount == values["amount"] and all(
-        ent.part(p) == values[f"{p}_part"] for p in PARTS)
+    return (ent.amount == values["amount"] and ent.local_unit_id == values["local_unit_id"]
+            and all(ent.part(p) == values[f"{p}_part"] for p in PARTS))
 
 
 def _record_revision(ent: Entitlement, *, new_amount: Decimal, new_parts: dict, reason: str, message: str,
-                     trace: list) -> bool:
-    """A difference, once: the same unresolved difference is not recorded again."""
-    if ent.revisions.filter(resolved_at__isnull=True, new_amount=new_amount, reason=reason).exists():
+                     trace: list, new_local_unit_id: int | None = None, new_event_ref: str = "") -> bool:
+    """A difference, once: a difference equal to the entitlement's last one (still
+    open, or declined by the city admin) is not recorded again; it is raised anew
+    only when the facts change again."""
+    difference = {"new_amount": new_amount, "reason": reason, "new_local_unit_id": new_local_unit_id,
+                  "new_event_ref": new_event_ref, "new_parts": {k: str(v) for k, v in new_parts.items()}}
+    last = ent.revisions.order_by("-found_at", "-pk").first()
+    if last is not None and all(getattr(last, k) == v for k, v in difference.items()):
         return False
-    Revision.objects.create(entitlement=ent, old_amount=ent.amount, new_amount=new_amount,
-                            new_parts={k: str(v) for k, v in new_parts.items()}, reason=reason,
-                            message=message, trace=trace)
+    Revision.objects.create(entitlement=ent, old_amount=ent.amount, message=message, trace=trace, **difference)
     Claim.objects.filter(entitlement=ent).update(flagged=True, updated_at=timezone.now())
     messenger(verb="revision_found", entitlement=ent, claim=ent.claim,
               summary=f"扫描发现 {ent.key} 金额变化：{ent.amount} → {new_amount}"
@@ -149,6 +152,34 @@ def evaluate_registry(*, pack=None) -> dict[str, dict]:
     return {line_key(line): line for line in _evaluate(doc, pack)["reward_lines"]}
 
 
+def _standing_by_once_key(existing: dict[str, Entitlement], keys_found: set[str]) -> dict[str, Entitlement]:
+    """The entitlements whose claims still stand (not rejected), by once-only item,
+    among those this scan does not find under their own key."""
+    standing = {}
+    for ent in sorted(existing.values(), key=lambda e: e.pk):
+        if ent.key not in keys_found and ent.claim.state != ClaimState.REJECTED:
+            standing.setdefault(ent.once_key, ent)
+    return standing
+
+
+def _follow_fact(ent: Entitlement, event_ref: str, actor):
+    messenger(verb="entitlement_refact", actor=actor, entitlement=ent, claim=ent.claim,
+              summary=f"{ent.key} 改由事实 {event_ref} 触发（原为 {ent.event_ref}），金额与分担不变",
+              old=ent.event_ref, new=event_ref)
+    Entitlement.objects.filter(pk=ent.pk).update(event_ref=event_ref)
+
+
+def _change_words(ent: Entitlement, line: dict, values: dict) -> str:
+    words = []
+    if line["event"] != ent.event_ref:
+        words.append(f"同一一次性事项改由事实 {line['event']} 触发（原为 {ent.event_ref}）")
+    if values["local_unit_id"] != ent.local_unit_id:
+        words.append("承担资金的县区（管委会）改变")
+    if values["amount"] != ent.amount or any(ent.part(p) != values[f"{p}_part"] for p in PARTS):
+        words.append("金额或分担改变")
+    return "；".join(words) or "事实变化导致金额改变"
+
+
 SCAN_LOCK = 20221  # any constant shared by every scanning process
 
 
@@ -168,11 +199,16 @@ def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, 
     seen: set[str] = set()
     lines = result["reward_lines"]
     jurisdictions = dict(Jurisdiction.objects.values_list("code", "pk"))
+    standing = _standing_by_once_key(existing, {line_key(line) for line in lines})
     for n, line in enumerate(lines, 1):
         key = line_key(line)
-        seen.add(key)
         values = _values(line)
-        ent = existing.get(key)
+        values["local_unit_id"] = jurisdictions.get(line["local_unit"])
+        # A once-only item already standing under another fact (a recognition
+        # re-imported under a new record, say) is that entitlement's, changed or not:
+        # never a second claim for what may be paid once.
+        ent = existing.get(key) or standing.get(once_key(line))
+        seen.add(ent.key if ent is not None else key)
         if ent is None and values["amount"] == 0:
             # A reward of nothing (a parameter set to 0.00 by a policy change) is not an
             # entitlement: no claim asks an enterprise to confirm a bank account for it.
@@ -181,18 +217,21 @@ def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, 
         if ent is None:
             ent = Entitlement.objects.create(
                 key=key, once_key=once_key(line), article=line["article"], item=line["item"],
-                honour=line.get("honour", ""), event_ref=line["event"],
-                local_unit_id=jurisdictions.get(line["local_unit"]), last_scan_at=now,
+                honour=line.get("honour", ""), event_ref=line["event"], last_scan_at=now,
                 **_recipient(line), **values)
             claim = Claim.objects.create(entitlement=ent)
             messenger(verb="entitlement_found", actor=actor, claim=claim, notify=True,
                       summary=f"免申即享：发现应享奖励 {ent.amount} 元（第{ent.article}条），请确认意愿和收款账户")
             report.new += 1
         elif _same(ent, values):
+            if ent.event_ref != line["event"]:  # the same money from a new record of the fact
+                _follow_fact(ent, line["event"], actor)
             report.unchanged += 1
         elif _record_revision(ent, new_amount=values["amount"],
                               new_parts={p: values[f"{p}_part"] for p in PARTS},
-                              reason="", message="事实变化导致金额改变", trace=line["trace"]):
+                              new_local_unit_id=values["local_unit_id"],
+                              new_event_ref="" if line["event"] == ent.event_ref else line["event"],
+                              reason="", message=_change_words(ent, line, values), trace=line["trace"]):
             report.changed += 1
         else:
             report.unchanged += 1

@@ -23,6 +23,7 @@ from .models import (
     ClaimState,
     ClaimStep,
     Notification,
+    OncePaid,
     Payment,
     Revision,
 )
@@ -117,6 +118,24 @@ def live_payments(claim: Claim):
     return claim.payments.filter(kind=Payment.Kind.PAYMENT, reversed_by__isnull=True)
 
 
+def _charge_once(claim: Claim, amount: Decimal):
+    """Add a payment (or, negative, a reversal) to its once-only item's row, locked.
+    Live payments of one item come from one claim, never above its amount: the
+    check here says why, the row's constraint holds it in the database."""
+    ent = claim.entitlement
+    row, _ = OncePaid.objects.select_for_update().get_or_create(
+        once_key=ent.once_key, defaults={"claim": claim, "limit": ent.amount})
+    if row.paid and row.claim_id != claim.pk:
+        raise ValidationError(f"该一次性奖励已由申领 {row.claim_id} 拨付 {row.paid} 元，"
+                              "不能再由本申领拨付；如属拨付错误，请先冲正原拨付")
+    if not row.paid:
+        row.claim, row.limit = claim, ent.amount
+    row.paid += amount
+    if row.paid > row.limit:
+        raise ValidationError(f"该一次性奖励累计拨付将达 {row.paid} 元，超过应拨付的 {row.limit} 元")
+    row.save()
+
+
 def _settle(claim: Claim):
     due = len(claim.entitlement.parts())
     paid = live_payments(claim).values("part").distinct().count()
@@ -139,6 +158,7 @@ def do_record_payment(claim: Claim, *, actor, part: str, paid_on: dt.date, refer
         raise ValidationError("该部分已经拨付，不能重复拨付")
     generation = Payment.objects.filter(kind=Payment.Kind.REVERSAL, once_key=ent.once_key, part=part).count()
     before = claim.state
+    _charge_once(claim, ent.part(part))
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -167,6 +187,7 @@ def do_reverse_payment(payment: Payment, *, actor, reason: str, on: dt.date | No
     if not reason.strip():
         raise ValidationError("冲正必须填写原因")
     before = claim.state
+    _charge_once(claim, -payment.amount)
     reversal = Payment.objects.create(
         claim=claim, kind=Payment.Kind.REVERSAL, once_key=payment.once_key, part=payment.part,
         payer=payment.payer, generation=None, amount=-payment.amount, budget_year=payment.budget_year,
@@ -206,6 +227,9 @@ def do_resolve_revision(revision: Revision, *, actor, accept: bool, comment: str
             for p in PARTS:
                 setattr(ent, f"{p}_part", Decimal(parts.get(p, "0")))
             ent.trace = revision.trace
+            ent.local_unit_id = revision.new_local_unit_id  # an enterprise that moved: its new payer
+            if revision.new_event_ref:
+                ent.event_ref = revision.new_event_ref
             ent.save()
         _step(claim, actor=actor, action=perms.RESOLVE, before=before, comment=comment)
     claim.flagged = ent.revisions.filter(resolved_at__isnull=True).exists()
