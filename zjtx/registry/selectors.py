@@ -577,7 +577,6 @@ def _subject(model, record) -> str:
     return f"股权投资：{record.round} 第{record.tranche}期"
 
 
-@cache
 def history_visible_to(user, pk: int) -> tuple[Enterprise, list[HistoryEntry]] | None:
     """The enterprise and its change history, or None outside the user's scope. The
     history is the offices' record (contacts, every investment received): an
