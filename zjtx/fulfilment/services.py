@@ -47,14 +47,23 @@ def recipient_users(claim: Claim):
     return users.filter(profile__enterprise_id=ent.enterprise_id)
 
 
+def fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def messenger(*, verb: str, summary: str, actor=None, claim: Claim | None = None, entitlement=None,
               notify: bool = False, **data):
-    """Write the audit event, and tell the recipient in the app and by e-mail."""
-    AuditEvent.objects.create(verb=verb, summary=summary, actor=actor, claim=claim,
+    """Write the audit event, and tell the recipient in the app and by e-mail. A summary
+    carrying a long reason is shortened to fit its column; the whole text is kept in
+    the event's data (and in the claim's step, where there is one)."""
+    short = fit(summary, AuditEvent._meta.get_field("summary").max_length)
+    if short != summary:
+        data["summary"] = summary
+    AuditEvent.objects.create(verb=verb, summary=short, actor=actor, claim=claim,
                               entitlement=entitlement or (claim.entitlement if claim else None), data=data)
     if notify and claim is not None:
         for user in recipient_users(claim):
-            Notification.objects.create(user=user, claim=claim, message=summary)
+            Notification.objects.create(user=user, claim=claim, message=fit(summary, Notification._meta.get_field("message").max_length))
             if user.email:
                 transaction.on_commit(lambda u=user: send_mail(
                     "【ZJTX】奖励申领进度", summary, settings.DEFAULT_FROM_EMAIL, [u.email], fail_silently=True))
@@ -143,6 +152,18 @@ def _settle(claim: Claim):
     claim.save()
 
 
+def _check_paid_on(day: dt.date):
+    """A payment is dated between the policy's first day and today (a slip such as
+    1900-01-01 would put money in a budget year that never had it)."""
+    from zjtx.policy_admin.services import effective_pack
+
+    first = effective_pack().parameters["policy_effective_date"].value_on(day)
+    if day > timezone.localdate():
+        raise ValidationError("拨付日期不能晚于今天")
+    if day < first:
+        raise ValidationError(f"拨付日期不能早于政策施行日期 {first.isoformat()}")
+
+
 @transaction.atomic
 def do_record_payment(claim: Claim, *, actor, part: str, paid_on: dt.date, reference: str) -> Payment:
     """Record one payer's part. The amount is the approved split; the database refuses
@@ -154,6 +175,7 @@ def do_record_payment(claim: Claim, *, actor, part: str, paid_on: dt.date, refer
         raise ValidationError(f"该申领没有{PART_LABELS.get(part, part)}承担部分")
     if not reference.strip():
         raise ValidationError("请填写拨付凭证号")
+    _check_paid_on(paid_on)
     if live_payments(claim).filter(part=part).exists():
         raise ValidationError("该部分已经拨付，不能重复拨付")
     generation = Payment.objects.filter(kind=Payment.Kind.REVERSAL, once_key=ent.once_key, part=part).count()
