@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zjtx.fulfilment",
     "zjtx.applications",
     "zjtx.policy_admin",
+    "zjtx.jobs",
 ]
 
 MIDDLEWARE = [

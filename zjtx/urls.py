@@ -16,6 +16,7 @@ urlpatterns = [
     path("registry/", include("zjtx.registry.urls")),
     path("fulfilment/", include("zjtx.fulfilment.urls")),
     path("applications/", include("zjtx.applications.urls")),
+    path("jobs/", include("zjtx.jobs.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says; anyone may have the icon.
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("zjtx/favicon.svg"))),

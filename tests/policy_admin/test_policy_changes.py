@@ -82,13 +82,14 @@ def test_change_pages(world, client):
     assert "/policy/change/?kind=parameter&amp;key=art1_provincial_zjtx" in page
     form = {"kind": "parameter", "key": "art1_provincial_zjtx", "value": "120000", "effective_from": "2022-07-01",
             "reason": "提高标准"}
-    preview = client.post("/policy/change/", {**form, "action": "preview"}).content.decode()
+    # the preview runs in the background worker; the page it leads to shows the impact
+    preview = client.post("/policy/change/", {**form, "action": "preview"}, follow=True).content.decode()
     assert "影响预览" in preview and "确认保存" in preview
     assert not PolicyChange.objects.exists()
     token = re.search(r'name="previewed" value="([0-9a-f]+)"', preview).group(1)
     # a save of what was not previewed (no token, or another amount) previews again
     for unseen in ({**form}, {**form, "value": "150000", "previewed": token}):
-        again = client.post("/policy/change/", {**unseen, "action": "save"})
+        again = client.post("/policy/change/", {**unseen, "action": "save"}, follow=True)
         assert again.status_code == 200 and "预览之后新值或生效日期改过了" in again.content.decode()
     assert not PolicyChange.objects.exists()
     response = client.post("/policy/change/", {**form, "previewed": token, "action": "save"})

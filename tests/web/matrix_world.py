@@ -28,6 +28,8 @@ from zjtx.applications.models import Application, Attachment
 from zjtx.fulfilment import services
 from zjtx.fulfilment.models import Claim, Notification, Payment, Revision
 from zjtx.fulfilment.scan import run_scan
+from zjtx.jobs.models import Job
+from zjtx.jobs.runner import start as start_job
 from zjtx.registry.imports import uploads
 from zjtx.registry.models import (
     ImportLog,
@@ -74,6 +76,7 @@ class World:
     operator: ServiceOperator
     revision: Revision
     import_logs: dict[str, ImportLog] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)  # a policy preview by the city admin
 
     def user(self, role: str):
         return None if role == "anonymous" else self.users[role]
@@ -229,6 +232,11 @@ def build_world() -> World:
                                     "", "2024-06-28", ""]]))
     assert (preview.status, preview.created, refused.status) == ("done", 1, "refused"), (preview, refused)
     import_logs = {"preview": preview, "refused": refused}
+    # A policy change's preview (its result names every enterprise whose reward would change).
+    job = start_job(Job.Kind.POLICY_PREVIEW, user=users["city_admin"], params={
+        "kind": "parameter", "key": "art1_provincial_zjtx", "value": "120000.00", "effective_from": "2022-07-01",
+        "reason": "提高标准"})
+    assert job.state == Job.State.DONE, job.error
     return World(users=users, enterprises=ents, claims=claims, payments=payments, applications=applications,
                  attachments=attachments, notifications=notifications, investor=fund, other_investor=other,
-                 operator=operator, revision=revision, import_logs=import_logs)
+                 operator=operator, revision=revision, import_logs=import_logs, jobs={"preview": job})

@@ -228,6 +228,12 @@ def import_log_samples(w: World) -> list[Sample]:
     return [Sample(f"import {k}", {"pk": log.pk}, roles("city_admin")) for k, log in w.import_logs.items()]
 
 
+def job_samples(w: World) -> list[Sample]:
+    """A background job's progress is its requester's alone (another city admin's too)."""
+    return [Sample(f"job {k}", {"pk": job.pk}, roles("city_admin")) for k, job in w.jobs.items()] + [
+        Sample("no such job", {"pk": 987654}, NOBODY)]
+
+
 def import_kind_samples(w: World) -> list[Sample]:
     return [Sample("recognitions", {"kind": "recognitions"}, roles("city_admin")),
             Sample("enterprises", {"kind": "enterprises"}, roles("city_admin")),
@@ -278,6 +284,7 @@ RULES: dict[str, Rule] = {
     "fulfilment:audit": page(roles("city_admin")),
     "fulfilment:notifications": page(SIGNED_IN),
     "fulfilment:scan": page(roles("city_admin")),
+    "jobs:progress": Rule(job_samples),
     "fulfilment:apply": page(SIGNED_IN, kind="redirect"),  # to applications:new, which decides
     # applications
     "applications:list": page(roles("city_admin", "jinrong", RECIPIENTS)),

@@ -11,6 +11,7 @@ claim; it never deletes or overwrites. Running it twice creates nothing new.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -181,18 +182,53 @@ def _change_words(ent: Entitlement, line: dict, values: dict) -> str:
 
 
 SCAN_LOCK = 20221  # any constant shared by every scanning process
+PHASE_READ, PHASE_EVALUATE, PHASE_WRITE = "读取企业库", "计算", "比对与写入"
+Progress = Callable[[str, int, "int | None"], None]
 
 
-@transaction.atomic
-def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, pack=None) -> ScanReport:
-    # One scan at a time: a second waits for the first and then finds its rows, so
-    # two scans (a button and an import, say) never create one entitlement twice.
-    # SQLite already serialises writing transactions.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+@contextmanager
+def one_scan_at_a_time():
+    """A second scan waits for the first and then finds its rows, so two scans (a
+    button and an import, say) never create one entitlement twice. On PostgreSQL an
+    advisory lock held from the first read to the last write (the transaction's, when
+    the caller holds one); SQLite already serialises writing transactions."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
-    doc, settled = scan_facts()
-    result = _evaluate(doc, pack)
+            yield
+            return
+        cursor.execute("SELECT pg_advisory_lock(%s)", [SCAN_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SCAN_LOCK])
+
+
+def _quiet(phase: str, done: int, total: int | None) -> None:
+    pass
+
+
+def run_scan(*, actor=None, progress: Progress | None = None, pack=None) -> ScanReport:
+    """Read and evaluate outside any transaction (the page polling the progress can
+    read it), then compare and write in one."""
+    progress = progress or _quiet
+    with one_scan_at_a_time():
+        progress(PHASE_READ, 0, None)
+        doc, settled = scan_facts()
+        progress(PHASE_EVALUATE, 0, len(doc["events"]))
+        result = _evaluate(doc, pack)
+        progress(PHASE_WRITE, 0, len(result["reward_lines"]))
+        with transaction.atomic():
+            report = _record(result, settled, actor=actor, progress=progress)
+        progress(PHASE_WRITE, len(result["reward_lines"]), len(result["reward_lines"]))
+    return report
+
+
+def _record(result: dict, settled: dict[str, Entitlement], *, actor, progress: Progress) -> ScanReport:
     report = ScanReport(unchanged=len(settled))
     existing = {e.key: e for e in Entitlement.objects.select_related("claim")}
     now = timezone.now()
@@ -235,8 +271,8 @@ def run_scan(*, actor=None, progress: Callable[[int, int], None] | None = None, 
             report.changed += 1
         else:
             report.unchanged += 1
-        if progress and n % 500 == 0:
-            progress(n, len(lines))
+        if n % 500 == 0:
+            progress(PHASE_WRITE, n, len(lines))
     rejected = {r["event"]: r for r in result["rejected"]}
     for key, ent in existing.items():
         if key in seen or ent.event_ref in settled:

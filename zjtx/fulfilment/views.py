@@ -19,15 +19,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zjtx.accounts.models import Role, role_of
+from zjtx.jobs import runner as jobs
+from zjtx.jobs.models import Job
+from zjtx.jobs.views import job_of
 
 from . import forms, inbox, selectors, services
 from . import permissions as perms
 from .models import PART_LABELS, Claim, ClaimState, Payment, Revision
-from .scan import run_scan
 
 PER_PAGE = 25
 
@@ -340,8 +343,14 @@ def notifications(request):
 def scan(request):
     _require_role(request, Role.CITY_ADMIN, what="免申即享扫描")
     if request.method == "POST":
-        report = run_scan(actor=request.user)
-        messages.success(request, report.line())
-        return redirect("fulfilment:scan")
+        # In the background worker: a scan of a large registry outlasts a web request.
+        job = jobs.running(Job.Kind.SCAN) or jobs.start(Job.Kind.SCAN, user=request.user)
+        if job.requested_by_id != request.user.pk:
+            messages.info(request, "另一次扫描正在进行，完成后请刷新查看结果。")
+            return redirect("fulfilment:scan")
+        return redirect(f"{reverse('fulfilment:scan')}?job={job.pk}")
+    job = job_of(request.user, request.GET.get("job"))
+    if job is not None and job.state == Job.State.DONE:
+        messages.success(request, job.result["line"])
     return render(request, "fulfilment/scan.html", {
-        "last": selectors.last_scan(), "page": _page(request, selectors.flagged_claims())})
+        "job": job, "last": selectors.last_scan(), "page": _page(request, selectors.flagged_claims())})

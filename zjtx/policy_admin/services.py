@@ -91,15 +91,19 @@ class Impact:
         return [(self.changed, ""), (self.new, "新增"), (self.gone, "不再成立")]
 
 
-def preview_change(*, kind: str, key: str, value: str, effective_from: dt.date) -> Impact:
+def preview_change(*, kind: str, key: str, value: str, effective_from: dt.date, progress=None) -> Impact:
     """Evaluate the registry with and without the change; nothing is written."""
     from zjtx.fulfilment.scan import evaluate_registry
 
+    progress = progress or (lambda phase, done, total: None)
     proposed = PolicyChange(kind=kind, key=key, value=value, effective_from=effective_from)
     current = list(PolicyChange.objects.all())
+    progress("按现行政策计算", 0, 2)
     before = evaluate_registry(pack=effective_pack(changes=current))
+    progress("按修改后的政策计算", 1, 2)
     after = evaluate_registry(pack=effective_pack(changes=[*current, proposed],
                                                   today=max(timezone.localdate(), effective_from)))
+    progress("比对", 2, 2)
     changed, new, gone = [], [], []
     for k, line in after.items():
         old = before.get(k)

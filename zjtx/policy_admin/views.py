@@ -4,19 +4,24 @@ entitlements it would change, then the audited save."""
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from zjtx.accounts.scope import is_city_admin
+from zjtx.jobs import runner as jobs
+from zjtx.jobs.models import Job
+from zjtx.jobs.views import job_of
 from zjtx.policy.pack import load_pack
 
 from .forms import PolicyChangeForm
 from .models import PolicyChange
-from .services import clean_change, do_change_policy, effective_pack, preview_change
+from .services import Impact, clean_change, do_change_policy, effective_pack
 
 
 def _subject(kind: str, key: str):
@@ -34,6 +39,24 @@ def previewed(kind: str, key: str, value: str, effective_from) -> str:
     return hashlib.sha256(f"{kind}|{key}|{value}|{effective_from}".encode()).hexdigest()[:16]
 
 
+def _preview_job(request, c: dict, value: str):
+    """Start the preview in the background worker and come back to watch it."""
+    job = jobs.start(Job.Kind.POLICY_PREVIEW, user=request.user, params={
+        "kind": c["kind"], "key": c["key"], "value": value, "effective_from": c["effective_from"].isoformat(),
+        "reason": c["reason"]})
+    return redirect(f"{reverse('policy-change')}?{urlencode({'kind': c['kind'], 'key': c['key'], 'job': job.pk})}")
+
+
+def _previewed_form(job: Job, initial: dict):
+    """The form as the preview job was asked for, with its token once the impact is known."""
+    p = job.params
+    digest = previewed(p["kind"], p["key"], p["value"], p["effective_from"]) if job.state == Job.State.DONE else ""
+    form = PolicyChangeForm({**{k: p[k] for k in ("kind", "key", "value", "effective_from", "reason")},
+                             "previewed": digest}, initial=initial)
+    form.is_valid()
+    return form
+
+
 @login_required
 def change(request):
     if not is_city_admin(request.user):
@@ -44,27 +67,31 @@ def change(request):
     kind = (data or initial).get("kind", "parameter")
     key = (data or initial).get("key", "")
     subject = _subject(kind, key)
-    impact = None
+    impact, job = None, None
     if data is not None and form.is_valid():
         c = form.cleaned_data
         try:
             value = clean_change(kind=c["kind"], key=c["key"], value=c["value"],
                                  effective_from=c["effective_from"], reason=c["reason"])
             digest = previewed(c["kind"], c["key"], value, c["effective_from"])
-            if request.POST.get("action") == "save" and c["previewed"] != digest:
-                messages.warning(request, "预览之后新值或生效日期改过了：请核对下面的新预览，再确认保存。")
-            elif request.POST.get("action") == "save":
+            if request.POST.get("action") == "save" and c["previewed"] == digest:
                 do_change_policy(actor=request.user, kind=c["kind"], key=c["key"], value=value,
                                  effective_from=c["effective_from"], reason=c["reason"])
                 messages.success(request, f"已保存：{key} 自 {c['effective_from']} 起为 {value}。请运行扫描使其生效。")
                 return redirect("policy-changes")
-            impact = preview_change(kind=c["kind"], key=c["key"], value=value, effective_from=c["effective_from"])
-            form = PolicyChangeForm({**data.dict(), "previewed": digest}, initial=initial)
-            form.is_valid()
+            if request.POST.get("action") == "save":
+                messages.warning(request, "预览之后新值或生效日期改过了：请核对下面的新预览，再确认保存。")
+            return _preview_job(request, c, value)
         except ValidationError as e:
             form.add_error("value", e)
+    elif data is None and (job := job_of(request.user, request.GET.get("job"))) is not None:
+        if (job.kind, job.params.get("kind"), job.params.get("key")) != (Job.Kind.POLICY_PREVIEW, kind, key):
+            raise Http404("没有这个预览")
+        form = _previewed_form(job, initial)
+        if job.state == Job.State.DONE:
+            impact = Impact(**job.result)
     return render(request, "policy_admin/change.html", {
-        "form": form, "kind": kind, "key": key, "subject": subject, "impact": impact,
+        "form": form, "kind": kind, "key": key, "subject": subject, "impact": impact, "job": job,
         "options": getattr(subject, "options", None)})
 
 
