@@ -61,7 +61,8 @@ PARAMETERS = {  # overrides that make caps and ceilings bind, and move the polic
 PAID_IN = ["1234567.89", "20000000.00", "45000000.00", "60000000.00", "100.00", "0.49",
            "12345.67", "99999999.99", "333333.33"]
 RECOGNITIONS = ["zjtx_provincial_recognized", "zjtx_provincial_review_passed",
-                "little_giant_recognized", "innovative_sme_announced", "zjtx_city_recognized"]
+                "little_giant_recognized", "little_giant_review_passed", "innovative_sme_announced",
+                "zjtx_city_recognized"]
 STATUS_TYPES = set(RECOGNITIONS) | {"ipo_node", "ipo_withdrawn", "neeq", "regional_equity_listed"}
 IPO_NODES = [("domestic", "tutoring_accepted"), ("domestic", "review_passed"), ("domestic", "listed"),
              ("overseas", "csrc_approved_or_filed"), ("overseas", "listed")]

@@ -115,3 +115,21 @@ def test_registry_jurisdiction_edits_reach_the_engine():
     models.Jurisdiction.objects.filter(code="410305").update(funding="city100")
     line = evaluate_document(registry_facts())["reward_lines"][0]
     assert line["funding"]["city"] == "100000.00" and line["local_unit"] is None
+
+
+def test_a_review_pays_the_same_in_both_tiers(world):
+    """Issue 9: same situation in both tiers — validity lapsed days before the policy's
+    first day, 复核 passed weeks after — paid 0 provincially and 300,000 nationally.
+    A 复核 is not a new recognition for either tier."""
+    from zjtx.fulfilment.models import Entitlement
+    from zjtx.fulfilment.scan import run_scan
+
+    for tier in ("provincial", "national"):
+        e = enterprise(name=f"洛阳某{tier}复核企业有限公司", home="410305")
+        recognition(e, tier=tier, on="2019-06-20", to="2022-06-25")
+        recognition(e, tier=tier, kind="review", on="2022-07-20", to="2025-07-19")
+    run_scan()
+    assert not Entitlement.objects.filter(enterprise__name__contains="复核企业").exists()
+    doc = registry_facts()
+    assert {ev["type"] for ev in doc["events"] if ev["date"] == "2022-07-20"} == {
+        "zjtx_provincial_review_passed", "little_giant_review_passed"}

@@ -45,6 +45,7 @@ from .batch_population import (
     T_IPO,
     T_IPO_WITHDRAWN,
     T_NATIONAL,
+    T_NATIONAL_REVIEW,
     T_NEEQ,
     T_PAID,
     T_PLATFORM,
@@ -60,7 +61,8 @@ from .facts import Case
 from .money import fmt_yuan
 
 R = REASON
-QUALIFYING = (T_PROVINCIAL, T_REVIEW, T_NATIONAL)  # D10: provincial (or 复核) and national
+QUALIFYING = (T_PROVINCIAL, T_REVIEW, T_NATIONAL, T_NATIONAL_REVIEW)  # D10: provincial and national (or 复核)
+RENEWALS = ((T_PROVINCIAL, T_REVIEW), (T_NATIONAL, T_NATIONAL_REVIEW))  # a 复核 renews its own tier
 NON_QUALIFYING = (T_INNOVATIVE, T_CITY)  # 创新型, 市级
 ART1_ITEMS = (ITEM["art1_provincial_zjtx"], ITEM["art1_national_little_giant"])
 ART5_ITEMS = tuple(range(ITEM["art5_domestic_tutoring_accepted"],
@@ -446,17 +448,18 @@ class _Run:
         day, eff = f.day[rows], pol.effective
         reason = np.full(len(rows), -1, np.int8)
         # D9 "已认定": a recognition made before the policy counts if still valid on its first
-        # day, a provincial one's validity extended by the 复核 renewals dated from it to then.
+        # day, its validity extended by the 复核 renewals of its tier dated from it to then.
         valid_to = f.valid_to[rows].astype(np.int64)
-        early = np.flatnonzero((day < eff) & (f.type[rows] == T_PROVINCIAL))
-        renewals = np.flatnonzero(self.taken & (f.type == T_REVIEW) & (f.day <= eff))
-        valid_to[early] = np.maximum(valid_to[early], _latest_end_from(
-            f.party[rows[early]], day[early], f.party[renewals], f.day[renewals],
-            f.valid_to[renewals].astype(np.int64)))
+        for first, renewal in RENEWALS:
+            early = np.flatnonzero((day < eff) & (f.type[rows] == first))
+            renewals = np.flatnonzero(self.taken & (f.type == renewal) & (f.day <= eff))
+            valid_to[early] = np.maximum(valid_to[early], _latest_end_from(
+                f.party[rows[early]], day[early], f.party[renewals], f.day[renewals],
+                f.valid_to[renewals].astype(np.int64)))
         _set_first(reason, (day < eff) & (valid_to < eff), "R_EXPIRED_BEFORE_POLICY")
         _set_first(reason, self.after_policy(day), "R_AFTER_POLICY")
-        _set_first(reason, f.type[rows] == T_REVIEW, "R_REVIEW_NOT_NEW")  # a 复核 is not new
-        tier = (f.type[rows] == T_NATIONAL).astype(np.int64)  # 0 provincial, 1 national
+        _set_first(reason, _among(f.type[rows], (T_REVIEW, T_NATIONAL_REVIEW)), "R_REVIEW_NOT_NEW")  # not new
+        tier = _among(f.type[rows], (T_NATIONAL, T_NATIONAL_REVIEW)).astype(np.int64)  # 0 provincial, 1 national
         self.item[rows] = np.asarray(ART1_ITEMS, np.int8)[tier]
         self.attr[rows] = np.maximum(day, eff)  # D8: counts on the effective date if earlier
         self.reason[rows] = reason

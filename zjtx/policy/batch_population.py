@@ -27,9 +27,9 @@ from .state import OVERSEAS_EXCHANGE_WORDS
 TYPES = ("zjtx_provincial_recognized", "zjtx_provincial_review_passed",
          "little_giant_recognized", "innovative_sme_announced", "zjtx_city_recognized",
          "ipo_node", "ipo_withdrawn", "neeq", "regional_equity_listed",
-         "equity_investment", "platform_recognized", "reward_paid")
+         "equity_investment", "platform_recognized", "reward_paid", "little_giant_review_passed")
 (T_PROVINCIAL, T_REVIEW, T_NATIONAL, T_INNOVATIVE, T_CITY, T_IPO, T_IPO_WITHDRAWN, T_NEEQ,
- T_REGIONAL, T_EQUITY, T_PLATFORM, T_PAID) = range(len(TYPES))
+ T_REGIONAL, T_EQUITY, T_PLATFORM, T_PAID, T_NATIONAL_REVIEW) = range(len(TYPES))
 
 PATHS = ("domestic", "overseas")
 NODES = ("tutoring_accepted", "review_passed", "listed", "csrc_approved_or_filed")

@@ -23,6 +23,7 @@ RULES = {
     "zjtx_provincial_recognized": art1.judge,
     "zjtx_provincial_review_passed": art1.judge,
     "little_giant_recognized": art1.judge,
+    "little_giant_review_passed": art1.judge,
     "ipo_node": art5.judge,
     "neeq": art5.judge,
     "regional_equity_listed": art5.judge,

@@ -48,6 +48,7 @@ EVENT_KEYS = {
     "zjtx_provincial_recognized": ({"enterprise", "valid_to"}, set()),
     "zjtx_provincial_review_passed": ({"enterprise", "valid_to"}, set()),
     "little_giant_recognized": ({"enterprise", "valid_to"}, set()),
+    "little_giant_review_passed": ({"enterprise", "valid_to"}, set()),
     "innovative_sme_announced": ({"enterprise", "valid_to"}, set()),
     "zjtx_city_recognized": ({"enterprise", "valid_to"}, set()),
     "ipo_node": ({"enterprise", "path", "exchange", "node"}, set()),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .facts import Case, Fact
 
 QUALIFYING = {"zjtx_provincial_recognized", "zjtx_provincial_review_passed",
-              "little_giant_recognized"}
+              "little_giant_recognized", "little_giant_review_passed"}
 NON_QUALIFYING = {"innovative_sme_announced", "zjtx_city_recognized"}
 NEEQ_ITEMS = ("art5_neeq_basic_listed", "art5_neeq_entered_innovation_from_basic",
               "art5_neeq_innovation_listed_direct")

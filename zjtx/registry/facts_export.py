@@ -10,10 +10,9 @@ from . import models
 EVENT_OF_RECOGNITION = {
     ("provincial", "new"): "zjtx_provincial_recognized",
     ("provincial", "review"): "zjtx_provincial_review_passed",
-    # The format has no 复核 of a little giant: a renewal is a recognition of the same
-    # tier, which Art. 1 never pays twice (R_HONOUR_ALREADY_PAID).
+    # A 复核 of either tier renews its recognition and is never paid as a new one.
     ("national", "new"): "little_giant_recognized",
-    ("national", "review"): "little_giant_recognized",
+    ("national", "review"): "little_giant_review_passed",
     ("innovative", "new"): "innovative_sme_announced",
     ("innovative", "review"): "innovative_sme_announced",
     ("city", "new"): "zjtx_city_recognized",

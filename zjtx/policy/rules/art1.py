@@ -9,21 +9,25 @@ from .common import Context, Line, Rejection
 
 ITEM = {"zjtx_provincial_recognized": "art1_provincial_zjtx",
         "zjtx_provincial_review_passed": "art1_provincial_zjtx",
-        "little_giant_recognized": "art1_national_little_giant"}
+        "little_giant_recognized": "art1_national_little_giant",
+        "little_giant_review_passed": "art1_national_little_giant"}
+# A 复核 renews the recognition of its own tier (facts-format.md); it is never new.
+RENEWAL_OF = {"zjtx_provincial_recognized": "zjtx_provincial_review_passed",
+              "little_giant_recognized": "little_giant_review_passed"}
 OTHER_TIER = {"art1_provincial_zjtx": "art1_national_little_giant",
               "art1_national_little_giant": "art1_provincial_zjtx"}
 
 
 def validity_on_effective_date(ctx: Context, f: Fact):
-    """A provincial recognition's validity as extended by the 复核 renewals of the
-    same enterprise made between it and the effective date (facts-format.md: a
-    renewal "extends the recognition's validity to its valid_to")."""
+    """A recognition's validity as extended by the 复核 renewals of the same tier and
+    enterprise made between it and the effective date (facts-format.md: a renewal
+    "extends the recognition's validity to its valid_to")."""
     valid_to = f["valid_to"]
-    if f.type != "zjtx_provincial_recognized":
+    if f.type not in RENEWAL_OF:
         return valid_to
     eff = ctx.case.effective_date
     for r in ctx.case.facts:
-        if (r.type == "zjtx_provincial_review_passed" and r.seq not in ctx.dup
+        if (r.type == RENEWAL_OF[f.type] and r.seq not in ctx.dup
                 and r["enterprise"] == f["enterprise"] and f.date <= r.date <= eff):
             valid_to = max(valid_to, r["valid_to"])
     return valid_to
@@ -48,7 +52,7 @@ def judge(ctx: Context, f: Fact) -> Line | Rejection:
         steps.append(f"施行日前认定、施行日仍在有效期内（至 {valid_to}），属“已认定”（D9）")
     if reason := ctx.policy_window(f):
         return ctx.reject(f, reason, steps)
-    if f.type == "zjtx_provincial_review_passed":
+    if f.type in RENEWAL_OF.values():
         return ctx.reject(f, "R_REVIEW_NOT_NEW", steps + [
             "复核通过延续原认定的有效期，不是新的认定", ctx.reading_words("D9")])
     if ctx.ledger.paid(enterprise.id, item):

@@ -16,6 +16,7 @@ TYPE_NAMES = {
     "zjtx_provincial_recognized": "省级专精特新认定",
     "zjtx_provincial_review_passed": "省级专精特新复核通过",
     "little_giant_recognized": "国家级专精特新“小巨人”认定",
+    "little_giant_review_passed": "国家级专精特新“小巨人”复核通过",
     "innovative_sme_announced": "创新型中小企业公告",
     "zjtx_city_recognized": "市级专精特新认定",
     "ipo_node": "上市节点",
