@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -249,24 +249,30 @@ def _text(where: _Where, key: str, value) -> str:
     return text
 
 
+# Money and rates are decimal strings of ASCII digits (facts-format.md): "1000000.00",
+# "0.1". Python's Decimal would also take 1e6, 1_000, +1000, " 1000 " and
+# full-width digits; a contract read by other systems must not.
+DECIMAL_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
 def _decimal(where: _Where, key: str, value, what: str) -> Decimal:
+    example = "1000000.00" if what == "金额" else "0.10"
     if isinstance(value, float):
-        where.fail(key, f"{what}必须写成十进制字符串（如 \"1000000.00\"），不能是浮点数 {value!r}")
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        where.fail(key, f"{what}必须是十进制字符串，实际为 {value!r}")
-    try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        where.fail(key, f"{what}不是数字：{value!r}")
-    if not d.is_finite():
-        where.fail(key, f"{what}不是有限的数字：{value!r}")
-    return d
+        where.fail(key, f"{what}必须写成十进制字符串（如 \"{example}\"），不能是浮点数 {value!r}")
+    if not isinstance(value, str):
+        where.fail(key, f"{what}必须写成带引号的十进制字符串（如 \"{example}\"），实际为 {value!r}")
+    if not DECIMAL_TEXT.fullmatch(value):
+        if value != value.strip():
+            where.fail(key, f"{what}前后不能有空格：{value!r}")
+        if value.startswith("-") and DECIMAL_TEXT.fullmatch(value[1:]):
+            where.fail(key, f"{what}不能为负数：{value}")
+        where.fail(key, f"{what}不是数字：{value!r}，只能由半角数字和小数点组成（如 \"{example}\"），"
+                        "不能有正负号、千位分隔、科学计数或全角数字")
+    return Decimal(value)
 
 
 def _money(where: _Where, key: str, value, *, positive: bool) -> int:
     d = _decimal(where, key, value, "金额")
-    if d < 0:
-        where.fail(key, f"金额不能为负数：{value}")
     if positive and d == 0:
         where.fail(key, "金额必须大于零")
     if d != d.quantize(Decimal("0.01")):
@@ -350,10 +356,7 @@ class _Reader:
                 _money(where, key, raw, positive=False)  # refuses floats, negatives, sub-fen
                 out[key] = _decimal(where, key, raw, "金额")
             else:
-                rate = _decimal(where, key, raw, "比例")
-                if rate < 0:
-                    where.fail(key, f"比例不能为负数：{raw}")
-                out[key] = rate
+                out[key] = _decimal(where, key, raw, "比例")
         return out
 
     def read_interpretations(self) -> dict:
