@@ -120,9 +120,48 @@ class Enterprise(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._loaded_name = obj.__dict__.get("name")  # to keep it as a former name on a rename
+        return obj
+
     def save(self, *args, **kwargs):
         self.name_key = normalise_name(self.name)
         super().save(*args, **kwargs)
+        old = getattr(self, "_loaded_name", None)
+        if old and normalise_name(old) != self.name_key:
+            FormerName.keep(self.pk, old, source="企业信息修改")
+        self._loaded_name = self.name
+
+
+class FormerName(models.Model):
+    """A name the enterprise used before (曾用名): published lists keep the name of their
+    day, so a names-only list still finds a renamed enterprise by it, and the one-file
+    page shows it. Kept whenever the name changes (an edit, an enterprise import)."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE,
+                                   related_name="former_names")
+    name = models.CharField("曾用名", max_length=200)
+    name_key = models.CharField("名称匹配键", max_length=200, db_index=True, editable=False)
+    used_until = models.DateField("使用至", help_text="更名（记录）的日期")
+    source = models.CharField("来源", max_length=200, blank=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "曾用名"
+        ordering = ["enterprise", "-used_until", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "name_key"], name="former_name_once")]
+
+    def __str__(self):
+        return f"{self.name}（使用至 {self.used_until}）"
+
+    @classmethod
+    def keep(cls, enterprise_id: int, name: str, *, source: str, on=None):
+        from django.utils import timezone
+
+        cls.objects.get_or_create(enterprise_id=enterprise_id, name_key=normalise_name(name), defaults={
+            "name": name, "used_until": on or timezone.localdate(), "source": source})
 
 
 class Recognition(models.Model):

@@ -461,6 +461,7 @@ class EnterpriseFile:
     history_url: str | None  # the change history, loaded on demand; None: not shown to this user
     statement_url: str | None  # the 红利账单 page, once the fulfilment app serves it
     today: dt.date
+    former_names: list = field(default_factory=list)  # 曾用名, latest first
 
     @property
     def valid_tiers(self) -> list[tuple[str, str]]:
@@ -532,7 +533,7 @@ def enterprise_file(*, user, pk: int, today: dt.date | None = None) -> Enterpris
         recognitions=recognitions, milestones=milestones, investments=investments,
         investment_total=money(sum((v.paid_in for v in received), Decimal(0))),
         history_url=None if investor_view else reverse("registry:enterprise-history", args=[e.pk]),
-        statement_url=_statement_url(e.pk), today=today,
+        statement_url=_statement_url(e.pk), today=today, former_names=list(e.former_names.all()),
     )
 
 

@@ -81,7 +81,13 @@ TIER = v.choice(
      "国家级专精特新“小巨人”企业": "national"},
     label="认定类型",
     aliases={"专精特新“小巨人”企业": "national", "国家级专精特新小巨人": "national",
-             "河南省专精特新中小企业": "provincial", "洛阳市专精特新中小企业": "city"})
+             "国家级专精特新“小巨人”": "national", "专精特新“小巨人”": "national",
+             "河南省专精特新中小企业": "provincial", "省专精特新中小企业": "provincial",
+             # the province's lists call its tier plainly 专精特新中小企业
+             "专精特新中小企业": "provincial", "省级专精特新企业": "provincial",
+             "洛阳市专精特新中小企业": "city", "市专精特新中小企业": "city",
+             "河南省创新型中小企业": "innovative", "省级创新型中小企业": "innovative",
+             "创新型企业": "innovative"})
 RECOGNITION_KIND = v.choice({"认定": "new", "复核": "review"}, label="认定方式",
                             aliases={"首次认定": "new", "新认定": "new", "复核通过": "review"})
 SIZE = v.choice({"中型": "medium", "小型": "small", "微型": "micro"}, label="企业规模",

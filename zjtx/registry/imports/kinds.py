@@ -30,7 +30,7 @@ from .columns import (
     RECOGNITIONS,
     Spec,
 )
-from .resolve import EnterpriseIndex, JurisdictionIndex, PartyIndex, Token
+from .resolve import CITY_WIDE, EnterpriseIndex, JurisdictionIndex, PartyIndex, Token
 
 UPDATE_BATCH = 500  # bulk_update writes one CASE per field: keep each statement small
 
@@ -71,9 +71,9 @@ class Handler:
         # Cells read against the registry (column key → reader), e.g. a district → its pk.
         self.cell_readers: dict[str, Callable] = {}
 
-    def read_districts(self) -> None:
+    def read_districts(self, *, allow_city: bool = False) -> None:
         self.jurisdictions = JurisdictionIndex()
-        self.cell_readers["district"] = lambda cell: self.jurisdictions.resolve(v.text(cell))
+        self.cell_readers["district"] = lambda cell: self.jurisdictions.resolve(v.text(cell), allow_city=allow_city)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -88,6 +88,12 @@ class Handler:
 
     def fail(self, key: str, message: str):
         raise RowError(self.heading(key), message)
+
+    def check_name(self, ents: EnterpriseIndex, token: Token, name: str | None, name_key: str = "name") -> None:
+        try:
+            ents.check_name(token, name)
+        except v.Bad as e:
+            self.fail(name_key, str(e))
 
     # --- writing ---------------------------------------------------------------------
 
@@ -143,6 +149,7 @@ class Handler:
             token = ents.token_for_code(code)
             if token is None:
                 self.fail(code_key, f"企业未登记（{code}），请先导入企业名录或认定名单")
+            self.check_name(ents, token, row.get(name_key), name_key)
             return token
         try:
             return ents.match_name(row[name_key])
@@ -193,11 +200,18 @@ class EnterprisesHandler(Handler):
         return {"uscc": key[0], "name_key": normalise_name(fields["name"]), **fields}
 
     def before_update(self, objs, fields, when):
-        # bulk_update neither calls save() (which keeps name_key) nor sets auto_now fields.
+        # bulk_update neither calls save() (which keeps name_key and the former name) nor
+        # sets auto_now fields.
+        former = []
         for obj in objs:
+            old = self.existing[(obj.uscc,)][1]["name"]
             obj.name_key = normalise_name(obj.name)
             obj.updated_at = when
+            if normalise_name(old) != obj.name_key:
+                former.append(models.FormerName(enterprise_id=obj.pk, name=old, name_key=normalise_name(old),
+                                                used_until=when.date(), source="企业名录导入"))
         fields.update({"name_key", "updated_at"})
+        models.FormerName.objects.bulk_create(former, ignore_conflicts=True)
 
 
 class RecognitionsHandler(Handler):
@@ -206,8 +220,9 @@ class RecognitionsHandler(Handler):
 
     def __init__(self, report):
         super().__init__(report)
-        self.read_districts()
+        self.read_districts(allow_city=True)
         self.enterprises = EnterpriseIndex()
+        self.originals: set[tuple[Token, str]] = set()  # (enterprise, tier) recognised (not 复核)
         rows = models.Recognition.objects.values_list(
             "pk", "enterprise_id", "tier", "kind", "announced_on", "batch", "valid_to", "valid_to_defaulted",
             "source_document")
@@ -215,17 +230,22 @@ class RecognitionsHandler(Handler):
             self.existing[(("pk", ent), tier, kind, on)] = (
                 pk, {"batch": batch, "valid_to": valid_to, "valid_to_defaulted": defaulted,
                      "source_document": source})
+            if kind == models.Recognition.Kind.NEW:
+                self.originals.add((("pk", ent), tier))
 
     def plan(self, row_number, row):
-        home = row["district"]  # a jurisdiction pk, or None
+        home = row["district"]  # a jurisdiction pk, CITY_WIDE (洛阳市), or None
         ents = self.enterprises
         if row["uscc"]:
             token = ents.token_for_code(row["uscc"])
             if token is None:
-                if home is None:
-                    self.fail("district", "该企业尚未登记，新登记企业须填写所属县区")
+                if home is None or home == CITY_WIDE:
+                    self.fail("district", "该企业尚未登记，新登记企业须填写所属县区"
+                              + ("（“洛阳市”只到市一级，请填写县、区或开发区）" if home == CITY_WIDE else ""))
                 # A row with a credit code registers its enterprise when it is new.
                 token = ents.add(uscc=row["uscc"], name=row["name"], fiscal_home_id=home, row=row_number)
+            else:
+                self.check_name(ents, token, row["name"])
             key_column = "uscc"
         else:
             try:
@@ -247,8 +267,33 @@ class RecognitionsHandler(Handler):
             presumed = v.three_years_validity(announced)
             defaults = {"valid_to": presumed, "valid_to_defaulted": True}
             create_notice = (self.heading("valid_to"), f"未填写，按认定时间起三年推定为 {presumed.isoformat()}")
+        notices = [n for n in (self._home_difference(token, home), self._original_missing(token, row["tier"], kind))
+                   if n]
         return Planned(key=(token, row["tier"], kind, announced), key_column=self.heading(key_column),
-                       fields=fields, create_defaults=defaults, create_notice=create_notice)
+                       fields=fields, create_defaults=defaults, create_notice=create_notice,
+                       notice=(notices[0][0], "；".join(m for _, m in notices)) if notices else None)
+
+    def _home_difference(self, token: Token, home: int | None) -> tuple[str, str] | None:
+        """A list's district that is not the registry's: shown, never applied (the
+        registry's home decides the split; a move is an enterprise import)."""
+        if token[0] != "pk" or home in (None, CITY_WIDE):
+            return None
+        registered = self.jurisdictions.current[self.enterprises.homes[token[1]]]
+        if registered == home:
+            return None
+        names = self.jurisdictions.names
+        return (self.heading("district"), f"名单所属县区为{names[home]}，企业库登记为{names[registered]}："
+                f"按企业库计算分担；如企业已迁移，请导入企业名录更新所属县区")
+
+    def _original_missing(self, token: Token, tier: str, kind: str) -> tuple[str, str] | None:
+        if kind != models.Recognition.Kind.REVIEW:
+            self.originals.add((token, tier))
+            return None
+        if (token, tier) in self.originals:
+            return None
+        label = models.Recognition.Tier(tier).label
+        return (self.heading("kind"), f"原认定不在企业库：该企业没有{label}的认定记录，复核通过不作为新认定给予奖励；"
+                "请补充导入原认定名单")
 
     def complete_changes(self, changes, current):
         if "valid_to" in changes:  # a stated date replaces a presumed one

@@ -17,13 +17,17 @@ from ..names import normalise_name
 from .values import Bad
 
 Token = tuple[str, object]
+# 所属地区 = 洛阳市: province-wide lists name only the city. Enough where the enterprise
+# is matched (its registered home decides the split); never for a new one.
+CITY_WIDE = 0
+_CITY_NAMES = {"洛阳市", "洛阳", "410300"}
 
 
 def _jur_key(name: str) -> str:
     text = "".join(unicodedata.normalize("NFKC", str(name)).split())
     for prefix in ("河南省", "洛阳市"):
         text = text.removeprefix(prefix)
-    return text
+    return text.removesuffix("管委会").removesuffix("管理委员会")
 
 
 class JurisdictionIndex:
@@ -49,7 +53,10 @@ class JurisdictionIndex:
             if not key.startswith("洛阳"):
                 self._index.setdefault("洛阳" + key, pk)
 
-    def resolve(self, name: str) -> int:
+    def resolve(self, name: str, *, allow_city: bool = False) -> int:
+        if allow_city and "".join(unicodedata.normalize("NFKC", str(name)).split()).removeprefix(
+                "河南省") in _CITY_NAMES:
+            return CITY_WIDE
         pk = self._index.get(_jur_key(name))
         if pk is None:
             raise Bad(f"未知的县区“{name}”（应为洛阳市的县、区或开发区，如 涧西区、新安县、高新区）")
@@ -77,6 +84,12 @@ class EnterpriseIndex:
             self.names[pk] = (name, code)
             self.by_name[key].append(("pk", pk))
             self.homes[pk] = home
+        # 曾用名: a list of an earlier day names a renamed enterprise as it was then.
+        self.former: dict[str, list[int]] = defaultdict(list)
+        for pk, key in models.FormerName.objects.values_list("enterprise_id", "name_key"):
+            self.former[key].append(pk)
+            if ("pk", pk) not in self.by_name[key]:
+                self.by_name[key].append(("pk", pk))
         self.new: dict[str, NewEnterprise] = {}
 
     def token_for_code(self, code: str) -> Token | None:
@@ -98,6 +111,24 @@ class EnterpriseIndex:
         else:
             name, code = self.new[token[1]].name, token[1]
         return f"{name}（{code}）"
+
+    def is_named(self, token: Token, name: str) -> bool:
+        """Whether `name` is the enterprise's name or a known former name (normalised)."""
+        key = normalise_name(name)
+        if token[0] == "new":
+            return self.new[token[1]].name_key == key
+        return token in self.by_name.get(key, ())
+
+    def check_name(self, token: Token, name: str | None) -> None:
+        """A row that carries both a credit code and a name must name the enterprise the
+        code is registered to (or one of its former names): a list whose code column
+        slipped by a row would otherwise pay the wrong enterprises."""
+        if not name or self.is_named(token, name):
+            return
+        others = [t for t in self.by_name.get(normalise_name(name), []) if t != token]
+        also = (f"；该名称对应的是{'、'.join(self.label(t) for t in others)}，请核对该行的代码是否错行"
+                if others else "；如企业已更名，请先按代码导入企业名录更新名称（原名称会保留为曾用名）")
+        raise Bad(f"企业名称与统一社会信用代码不符：代码登记的企业为{self.label(token)}，本行名称为“{name}”{also}")
 
     def match_name(self, name: str) -> Token:
         """Exactly one enterprise whose normalised name is this one's, or Bad: a list
