@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from zjtx.policy.engine import evaluate_case
 from zjtx.policy.facts import read_case
-from zjtx.registry.facts_export import enterprise_id, investor_id, operator_id, registry_facts
+from zjtx.registry.facts_export import (
+    Scope,
+    enterprise_id,
+    investor_id,
+    operator_id,
+    registry_facts,
+    scope_of,
+)
 from zjtx.registry.models import Jurisdiction
 
 from .models import PARTS, Claim, ClaimState, Entitlement, Payment, Revision
@@ -47,11 +55,43 @@ def once_key(line: dict) -> str:
     return f"{line['payee']}:{line['item']}"
 
 
-def settled_entitlements() -> dict[str, Entitlement]:
+def owned_by(scope: Scope | None) -> Q:
+    """The entitlements whose outcome the scope's facts decide (all of them: no scope)."""
+    if scope is None:
+        return Q()
+    q = Q(article__in=(1, 5), enterprise__in=scope.enterprises) | Q(article=17, operator__in=scope.operators)
+    if scope.by_investor:
+        return q | Q(article=6, investor__in=scope.investors)
+    return q | Q(article=6, enterprise__in=scope.enterprises)
+
+
+def scope_for(*, enterprises=(), investors=(), operators=(), pack=None) -> Scope:
+    """The closed scope of a change, under the Art. 6 cap reading in force."""
+    from zjtx.policy_admin.services import effective_pack
+
+    pack = pack or effective_pack()
+    by_investor = pack.interpretations["art6_annual_cap_scope"].default == "investor"
+    return scope_of(enterprises=enterprises, investors=investors, operators=operators, by_investor=by_investor)
+
+
+def _owns(scope: Scope | None, line: dict) -> bool:
+    if scope is None:
+        return True
+    pk = int(line["payee"][1:])
+    if line["article"] in (1, 5):
+        return pk in scope.enterprises
+    if line["article"] == 17:
+        return pk in scope.operators
+    if scope.by_investor:
+        return pk in scope.investors
+    return int(line["beneficiary_enterprise"][1:]) in scope.enterprises
+
+
+def settled_entitlements(scope: Scope | None = None) -> dict[str, Entitlement]:
     """Entitlements with money paid (a live payment line), by triggering fact. The
     whole amount is charged to once-only rules and caps: the rest is committed."""
     settled = {}
-    for ent in Entitlement.objects.filter(
+    for ent in Entitlement.objects.filter(owned_by(scope)).filter(
             claim__payments__kind=Payment.Kind.PAYMENT,
             claim__payments__reversed_by__isnull=True).distinct():
         settled[ent.event_ref] = ent
@@ -67,9 +107,9 @@ def _payee_id(ent: Entitlement) -> str:
     return enterprise_id(ent.enterprise_id)
 
 
-def scan_facts() -> tuple[dict, dict[str, Entitlement]]:
-    settled = settled_entitlements()
-    doc = registry_facts()
+def scan_facts(scope: Scope | None = None) -> tuple[dict, dict[str, Entitlement]]:
+    settled = settled_entitlements(scope)
+    doc = registry_facts(scope=scope)
     # A paid fact is settled: it still counts as a fact (validity, listing, caps)
     # but the engine yields nothing for it again.
     moved = {ev["id"]: ev for ev in doc["events"] if ev["id"] in settled}
@@ -212,25 +252,31 @@ def _quiet(phase: str, done: int, total: int | None) -> None:
     pass
 
 
-def run_scan(*, actor=None, progress: Progress | None = None, pack=None) -> ScanReport:
+def run_scan(*, actor=None, progress: Progress | None = None, pack=None, scope: Scope | None = None) -> ScanReport:
     """Read and evaluate outside any transaction (the page polling the progress can
-    read it), then compare and write in one."""
+    read it), then compare and write in one. With a `scope` (what a change touched,
+    facts_export.scope_of), only its parties are evaluated and only the
+    entitlements they own compared: the same outcome as a whole scan, for them."""
     progress = progress or _quiet
+    if scope is not None and not scope:
+        return ScanReport()
     with one_scan_at_a_time():
         progress(PHASE_READ, 0, None)
-        doc, settled = scan_facts()
+        doc, settled = scan_facts(scope)
         progress(PHASE_EVALUATE, 0, len(doc["events"]))
         result = _evaluate(doc, pack)
+        result["reward_lines"] = [line for line in result["reward_lines"] if _owns(scope, line)]
         progress(PHASE_WRITE, 0, len(result["reward_lines"]))
         with transaction.atomic():
-            report = _record(result, settled, actor=actor, progress=progress)
+            report = _record(result, settled, actor=actor, progress=progress, scope=scope)
         progress(PHASE_WRITE, len(result["reward_lines"]), len(result["reward_lines"]))
     return report
 
 
-def _record(result: dict, settled: dict[str, Entitlement], *, actor, progress: Progress) -> ScanReport:
+def _record(result: dict, settled: dict[str, Entitlement], *, actor, progress: Progress,
+            scope: Scope | None) -> ScanReport:
     report = ScanReport(unchanged=len(settled))
-    existing = {e.key: e for e in Entitlement.objects.select_related("claim")}
+    existing = {e.key: e for e in Entitlement.objects.filter(owned_by(scope)).select_related("claim")}
     now = timezone.now()
     seen: set[str] = set()
     lines = result["reward_lines"]

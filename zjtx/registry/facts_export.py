@@ -4,6 +4,7 @@ on the registry exactly as it runs on a file."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import models
 
@@ -68,12 +69,51 @@ def _jurisdictions() -> tuple[dict, dict[int, str]]:
     return declared, current
 
 
-def registry_facts(enterprise_ids: Iterable[int] | None = None, *, history: list[dict] | None = None) -> dict:
+@dataclass(frozen=True)
+class Scope:
+    """Some parties of the registry, closed so that their facts alone decide their
+    outcomes (the engines' decomposition, docs/engine-semantics.md): an
+    enterprise's Art. 1 and 5 lines depend on its own facts; an Art. 6 line on its
+    annual-cap party's (the investee, or the investor under
+    `art6_annual_cap_scope: investor` together with its investees' status); an
+    Art. 17 line on the operator's. `by_investor` says which Art. 6 reading built it."""
+
+    enterprises: frozenset[int] = frozenset()
+    investors: frozenset[int] = frozenset()  # Art. 6 cap parties under the investor reading
+    operators: frozenset[int] = frozenset()
+    by_investor: bool = False
+
+    def __bool__(self):
+        return bool(self.enterprises or self.investors or self.operators)
+
+
+def scope_of(*, enterprises=(), investors=(), operators=(), by_investor: bool = False) -> Scope:
+    """The closed scope of what a change touched: the enterprises whose facts changed,
+    the investors whose own record or investments changed, the operators."""
+    ents, invs = set(enterprises), set(investors)
+    if by_investor:
+        # An enterprise's status counts in the caps of every investor in it; each such
+        # investor is re-evaluated whole, with the status of all its investees.
+        invs |= set(models.Investment.objects.filter(investee__in=ents).values_list("investor_id", flat=True))
+        ents |= set(models.Investment.objects.filter(investor__in=invs, investee__isnull=False)
+                    .values_list("investee_id", flat=True))
+    else:
+        # An investor's change reaches the caps of the enterprises it invested in.
+        ents |= set(models.Investment.objects.filter(investor__in=invs, investee__isnull=False)
+                    .values_list("investee_id", flat=True))
+        invs = set()
+    return Scope(frozenset(ents), frozenset(invs), frozenset(operators), by_investor)
+
+
+def registry_facts(enterprise_ids: Iterable[int] | None = None, *, history: list[dict] | None = None,
+                   scope: Scope | None = None) -> dict:
     """The facts of the registry (or of some enterprises, with the investors and
-    operators they need) as a facts document. `history` adds settled facts, e.g.
-    the ledger's payments as `reward_paid`."""
+    operators they need; or of a closed `scope`) as a facts document. `history` adds
+    settled facts, e.g. the ledger's payments as `reward_paid`."""
     declared, current = _jurisdictions()
     enterprises = models.Enterprise.objects.all()
+    if scope is not None:
+        enterprise_ids = scope.enterprises
     if enterprise_ids is not None:
         enterprises = enterprises.filter(pk__in=list(enterprise_ids))
     enterprises = list(enterprises)
@@ -118,7 +158,9 @@ def registry_facts(enterprise_ids: Iterable[int] | None = None, *, history: list
         events.append(ev)
 
     investments = models.Investment.objects.filter(investee__in=ent_pks).order_by("paid_in_date", "pk")
-    if enterprise_ids is None:
+    if scope is not None and scope.by_investor:  # the investors' own investments, whole
+        investments = models.Investment.objects.filter(investor__in=scope.investors).order_by("paid_in_date", "pk")
+    elif enterprise_ids is None:
         investments = models.Investment.objects.order_by("paid_in_date", "pk")
     investor_pks: set[int] = set()
     for v in investments:
@@ -134,9 +176,14 @@ def registry_facts(enterprise_ids: Iterable[int] | None = None, *, history: list
         events.append(ev)
 
     operators = []
-    if enterprise_ids is None:
-        operators = list(models.ServiceOperator.objects.all())
-        for p in models.PlatformRecognition.objects.order_by("recognized_on", "pk"):
+    if enterprise_ids is None or scope is not None:
+        operators = models.ServiceOperator.objects.all()
+        platforms = models.PlatformRecognition.objects.order_by("recognized_on", "pk")
+        if scope is not None:
+            operators, platforms = operators.filter(pk__in=scope.operators), platforms.filter(
+                operator__in=scope.operators)
+        operators = list(operators)
+        for p in platforms:
             events.append({"id": f"F{p.pk}", "date": p.recognized_on.isoformat(),
                            "type": "platform_recognized", "operator": operator_id(p.operator_id),
                            "honour": p.honour, "level": p.level, "kind": p.kind})
