@@ -39,6 +39,10 @@ def registries(draw):
     n_ent, n_inv = draw(st.integers(1, 4)), draw(st.integers(0, 3))
     return {
         "homes": draw(st.lists(st.sampled_from(HOMES), min_size=n_ent, max_size=n_ent)),
+        # the registry's own flags: listed (with or without a date, at home or abroad), NEEQ layer
+        "flags": draw(st.lists(st.sampled_from([{}, {}, {"listed": True}, {"listed": True, "listed_on": D(2023, 1, 5),
+                                                "exchange": "香港联交所"}, {"neeq_layer": "innovation"},
+                                                {"neeq_layer": "basic"}]), min_size=n_ent, max_size=n_ent)),
         "recognitions": draw(recognition_rows(n_ent)),
         "milestones": draw(st.lists(st.tuples(st.integers(0, n_ent - 1), st.sampled_from(
             [("ipo_node", "tutoring_accepted"), ("ipo_node", "listed"), ("neeq", "basic_listed"),
@@ -63,7 +67,8 @@ def registries(draw):
 
 
 def build(r):
-    ents = [enterprise(name=f"洛阳随机{i}有限公司", home=h) for i, h in enumerate(r["homes"])]
+    ents = [enterprise(name=f"洛阳随机{i}有限公司", home=h, **f) for i, (h, f) in enumerate(
+        zip(r["homes"], r["flags"], strict=True))]
     for i, (tier, kind), day in r["recognitions"]:
         m.Recognition.objects.get_or_create(enterprise=ents[i], tier=tier, kind=kind, announced_on=day,
                                             defaults={"valid_to": day.replace(year=day.year + 3)})

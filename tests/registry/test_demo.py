@@ -310,3 +310,27 @@ def _wipe():
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
     get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES).delete()
     assert not models.Enterprise.objects.exists()
+
+
+def test_the_batch_scan_of_the_demo_registry_is_the_per_case_scan(demo_registry):
+    """Issue 10: both paths give the same entitlements, to the fen and word for word
+    (traces), first and again after claims were paid and the registry changed."""
+    from django.db import transaction
+
+    from tests.fulfilment.test_batch_scan import both_ways
+    from zjtx.fulfilment.models import Claim, Entitlement, Payment
+
+    by_case, by_batch = both_ways()
+    assert by_batch == by_case
+    assert Entitlement.objects.count() > 500
+    finance = get_user_model().objects.get(username="finance_city")
+    with transaction.atomic():
+        for c in Claim.objects.select_related("entitlement").order_by("pk")[::7]:
+            Payment.objects.create(claim=c, once_key=c.entitlement.once_key, part="city", generation=0,
+                                   amount=c.entitlement.amount, budget_year=c.entitlement.budget_year,
+                                   paid_on=dt.date(2024, 5, 1), reference=f"T{c.pk}", recorded_by=finance)
+        gone = list(models.Recognition.objects.order_by("pk").values_list("pk", flat=True))[::11]
+        models.Recognition.objects.filter(pk__in=gone).delete()
+        by_case, by_batch = both_ways()
+        assert by_batch == by_case and by_batch[0][1]  # revisions were found
+        transaction.set_rollback(True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from zjtx.policy.batch import evaluate, results_to_json
 from zjtx.policy.engine import evaluate_case
 from zjtx.policy.facts import read_case
 from zjtx.registry.facts_export import (
@@ -31,8 +32,9 @@ from zjtx.registry.facts_export import (
 )
 from zjtx.registry.models import Jurisdiction
 
-from .models import PARTS, Claim, ClaimState, Entitlement, Payment, Revision
-from .services import messenger
+from .columns import registry_population
+from .models import PARTS, AuditEvent, Claim, ClaimState, Entitlement, Payment, Revision
+from .services import announce_claims, fit, messenger
 
 
 @dataclass
@@ -138,7 +140,6 @@ def _values(line: dict) -> dict:
         "budget_year": line["attribution_year"],
         "raw_amount": Decimal(line["raw_amount"]) if "raw_amount" in line else None,
         "capped_by": line.get("capped_by", ""),
-        "trace": line["trace"],
     }
 
 
@@ -155,24 +156,6 @@ def _recipient(line: dict) -> dict:
 def _same(ent: Entitlement, values: dict) -> bool:
     return (ent.amount == values["amount"] and ent.local_unit_id == values["local_unit_id"]
             and all(ent.part(p) == values[f"{p}_part"] for p in PARTS))
-
-
-def _record_revision(ent: Entitlement, *, new_amount: Decimal, new_parts: dict, reason: str, message: str,
-                     trace: list, new_local_unit_id: int | None = None, new_event_ref: str = "") -> bool:
-    """A difference, once: a difference equal to the entitlement's last one (still
-    open, or declined by the city admin) is not recorded again; it is raised anew
-    only when the facts change again."""
-    difference = {"new_amount": new_amount, "reason": reason, "new_local_unit_id": new_local_unit_id,
-                  "new_event_ref": new_event_ref, "new_parts": {k: str(v) for k, v in new_parts.items()}}
-    last = ent.revisions.order_by("-found_at", "-pk").first()
-    if last is not None and all(getattr(last, k) == v for k, v in difference.items()):
-        return False
-    Revision.objects.create(entitlement=ent, old_amount=ent.amount, message=message, trace=trace, **difference)
-    Claim.objects.filter(entitlement=ent).update(flagged=True, updated_at=timezone.now())
-    messenger(verb="revision_found", entitlement=ent, claim=ent.claim,
-              summary=f"扫描发现 {ent.key} 金额变化：{ent.amount} → {new_amount}"
-                      + (f"（{reason}）" if reason else ""))
-    return True
 
 
 def _evaluate(doc: dict, pack) -> dict:
@@ -252,87 +235,217 @@ def _quiet(phase: str, done: int, total: int | None) -> None:
     pass
 
 
-def run_scan(*, actor=None, progress: Progress | None = None, pack=None, scope: Scope | None = None) -> ScanReport:
+def run_scan(*, actor=None, progress: Progress | None = None, pack=None, scope: Scope | None = None,
+             engine: str = "batch") -> ScanReport:
     """Read and evaluate outside any transaction (the page polling the progress can
-    read it), then compare and write in one. With a `scope` (what a change touched,
-    facts_export.scope_of), only its parties are evaluated and only the
-    entitlements they own compared: the same outcome as a whole scan, for them."""
+    read it), then compare and write in one.
+
+    The whole registry is evaluated by the batch engine from columns read in bulk
+    (columns.py); the per-case engine then renders the traces of the lines that
+    are stored or changed, on those parties' facts alone. With a `scope` (what a
+    change touched, scope_for) only its parties are evaluated, by the per-case
+    engine, and only the entitlements they own compared: the same outcome as a
+    whole scan, for them. engine="case" evaluates a whole scan the per-case way
+    (the reference the batch path is tested against)."""
     progress = progress or _quiet
     if scope is not None and not scope:
         return ScanReport()
+    if pack is None:
+        from zjtx.policy_admin.services import effective_pack
+
+        pack = effective_pack()
     with one_scan_at_a_time():
         progress(PHASE_READ, 0, None)
-        doc, settled = scan_facts(scope)
-        progress(PHASE_EVALUATE, 0, len(doc["events"]))
-        result = _evaluate(doc, pack)
-        result["reward_lines"] = [line for line in result["reward_lines"] if _owns(scope, line)]
+        if scope is None and engine == "batch":
+            settled = settled_entitlements()
+            pop = registry_population(settled, pack)
+            progress(PHASE_EVALUATE, 0, len(pop.facts))
+            result = results_to_json(pop, evaluate(pop), pack.reasons)
+        else:
+            doc, settled = scan_facts(scope)
+            progress(PHASE_EVALUATE, 0, len(doc["events"]))
+            result = _evaluate(doc, pack)
+            result["reward_lines"] = [line for line in result["reward_lines"] if _owns(scope, line)]
         progress(PHASE_WRITE, 0, len(result["reward_lines"]))
         with transaction.atomic():
-            report = _record(result, settled, actor=actor, progress=progress, scope=scope)
+            report = _record(result, settled, actor=actor, scope=scope, pack=pack)
         progress(PHASE_WRITE, len(result["reward_lines"]), len(result["reward_lines"]))
     return report
 
 
-def _record(result: dict, settled: dict[str, Entitlement], *, actor, progress: Progress,
-            scope: Scope | None) -> ScanReport:
-    report = ScanReport(unchanged=len(settled))
-    existing = {e.key: e for e in Entitlement.objects.filter(owned_by(scope)).select_related("claim")}
-    now = timezone.now()
-    seen: set[str] = set()
+@dataclass
+class _Difference:
+    ent: Entitlement
+    fields: dict  # Revision's new_* fields, reason and message
+    trace_of: tuple[str, str]  # ("line", key) or ("rejection", event)
+
+
+@dataclass
+class _Plan:
+    new: list[dict] = field(default_factory=list)  # lines that become entitlements
+    follow: list[tuple[Entitlement, str]] = field(default_factory=list)  # same money, a new record of its fact
+    differences: list[_Difference] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    unchanged: int = 0
+
+
+def _plan(result: dict, settled: dict[str, Entitlement], existing: dict[str, Entitlement],
+          last_revision: dict[int, Revision]) -> _Plan:
+    """What the scan will write, decided before anything is written."""
+    plan = _Plan()
     lines = result["reward_lines"]
     jurisdictions = dict(Jurisdiction.objects.values_list("code", "pk"))
     standing = _standing_by_once_key(existing, {line_key(line) for line in lines})
-    for n, line in enumerate(lines, 1):
+    for line in lines:
         key = line_key(line)
         values = _values(line)
-        values["local_unit_id"] = jurisdictions.get(line["local_unit"])
+        values["local_unit_id"] = line["local_unit_id"] = jurisdictions.get(line["local_unit"])
         # A once-only item already standing under another fact (a recognition
         # re-imported under a new record, say) is that entitlement's, changed or not:
         # never a second claim for what may be paid once.
         ent = existing.get(key) or standing.get(once_key(line))
-        seen.add(ent.key if ent is not None else key)
-        if ent is None and values["amount"] == 0:
+        plan.seen.add(ent.key if ent is not None else key)
+        if ent is None:
             # A reward of nothing (a parameter set to 0.00 by a policy change) is not an
             # entitlement: no claim asks an enterprise to confirm a bank account for it.
-            # An entitlement found before is revised to 0.00 below, for review.
-            continue
-        if ent is None:
-            ent = Entitlement.objects.create(
-                key=key, once_key=once_key(line), article=line["article"], item=line["item"],
-                honour=line.get("honour", ""), event_ref=line["event"], last_scan_at=now,
-                **_recipient(line), **values)
-            claim = Claim.objects.create(entitlement=ent)
-            messenger(verb="entitlement_found", actor=actor, claim=claim, notify=True,
-                      summary=f"免申即享：发现应享奖励 {ent.amount} 元（第{ent.article}条），请确认意愿和收款账户")
-            report.new += 1
+            # An entitlement found before is revised to 0.00, for review.
+            if values["amount"] != 0:
+                plan.new.append(line)
         elif _same(ent, values):
-            if ent.event_ref != line["event"]:  # the same money from a new record of the fact
-                _follow_fact(ent, line["event"], actor)
-            report.unchanged += 1
-        elif _record_revision(ent, new_amount=values["amount"],
-                              new_parts={p: values[f"{p}_part"] for p in PARTS},
-                              new_local_unit_id=values["local_unit_id"],
-                              new_event_ref="" if line["event"] == ent.event_ref else line["event"],
-                              reason="", message=_change_words(ent, line, values), trace=line["trace"]):
-            report.changed += 1
+            if ent.event_ref != line["event"]:
+                plan.follow.append((ent, line["event"]))
+            plan.unchanged += 1
         else:
-            report.unchanged += 1
-        if n % 500 == 0:
-            progress(PHASE_WRITE, n, len(lines))
+            plan.differences.append(_Difference(ent, {
+                "new_amount": values["amount"], "reason": "", "new_local_unit_id": values["local_unit_id"],
+                "new_event_ref": "" if line["event"] == ent.event_ref else line["event"],
+                "new_parts": {p: str(values[f"{p}_part"]) for p in PARTS},
+                "message": _change_words(ent, line, values)}, ("line", key)))
     rejected = {r["event"]: r for r in result["rejected"]}
     for key, ent in existing.items():
-        if key in seen or ent.event_ref in settled:
+        if key in plan.seen or ent.event_ref in settled:
             continue
         r = rejected.get(ent.event_ref)
-        reason = r["reason"] if r else "R_FACT_REMOVED"
-        message = r["message"] if r else "触发该奖励的事实已不在企业库中"
-        if _record_revision(ent, new_amount=Decimal("0"), new_parts={}, reason=reason, message=message,
-                            trace=r["trace"] if r else []):
-            report.changed += 1
+        plan.differences.append(_Difference(ent, {
+            "new_amount": Decimal("0"), "reason": r["reason"] if r else "R_FACT_REMOVED",
+            "new_local_unit_id": None, "new_event_ref": "", "new_parts": {},
+            "message": r["message"] if r else "触发该奖励的事实已不在企业库中"}, ("rejection", ent.event_ref)))
+    # A difference equal to the entitlement's last one (still open, or declined by the
+    # city admin) is not recorded again: it is raised anew when the facts change again.
+    fresh = []
+    for d in plan.differences:
+        last = last_revision.get(d.ent.pk)
+        if last is not None and all(getattr(last, k) == v for k, v in d.fields.items() if k != "message"):
+            plan.unchanged += 1
         else:
-            report.unchanged += 1
-    Entitlement.objects.filter(key__in=seen).update(last_scan_at=now)
+            fresh.append(d)
+    plan.differences = fresh
+    return plan
+
+
+def _owner(line_or_fact: dict, by_investor: bool) -> str:
+    """The party whose facts decide a line (its scope, for rendering its trace)."""
+    if line_or_fact["article"] == 6 and not by_investor:
+        return line_or_fact["beneficiary_enterprise"]
+    return line_or_fact["payee"]
+
+
+TRACE_CHUNK = 2000  # parties evaluated together when traces are rendered
+
+
+def _traces(plan: _Plan, result: dict, pack) -> dict[tuple[str, str], list]:
+    """The per-case engine's trace of every line stored or changed, and of every
+    rejection that revises an entitlement, from those parties' facts alone."""
+    wanted = {("line", line_key(line)) for line in plan.new} | {d.trace_of for d in plan.differences}
+    by_investor = pack.interpretations["art6_annual_cap_scope"].default == "investor"
+    lines = {line_key(line): line for line in result["reward_lines"]}
+    owners: set[str] = set()
+    for kind, ref in wanted:
+        if kind == "line":
+            owners.add(_owner(lines[ref], by_investor))
+    for d in plan.differences:
+        if d.trace_of[0] == "rejection":
+            ent = d.ent
+            owners.add(_owner({"article": ent.article, "payee": _payee_id(ent),
+                               "beneficiary_enterprise": enterprise_id(ent.enterprise_id)}, by_investor))
+    traces: dict[tuple[str, str], list] = {}
+    owners_sorted = sorted(owners)
+    for i in range(0, len(owners_sorted), TRACE_CHUNK):
+        chunk = owners_sorted[i:i + TRACE_CHUNK]
+        pks = {p: {int(o[1:]) for o in chunk if o[0] == p} for p in "EIP"}
+        scope = scope_for(enterprises=pks["E"], investors=pks["I"], operators=pks["P"], pack=pack)
+        doc, _ = scan_facts(scope)
+        out = _evaluate(doc, pack)
+        for line in out["reward_lines"]:
+            traces[("line", line_key(line))] = line["trace"]
+        for r in out["rejected"]:
+            traces[("rejection", r["event"])] = r["trace"]
+    return traces
+
+
+def _record(result: dict, settled: dict[str, Entitlement], *, actor, scope: Scope | None, pack) -> ScanReport:
+    existing = {e.key: e for e in Entitlement.objects.filter(owned_by(scope)).select_related("claim").defer(
+        "trace", "claim__bank_name", "claim__bank_account", "claim__account_name")}
+    last_revision: dict[int, Revision] = {}
+    for rev in Revision.objects.filter(entitlement__in=owned_entitlements(scope)).order_by("found_at", "pk"):
+        last_revision[rev.entitlement_id] = rev
+    plan = _plan(result, settled, existing, last_revision)
+    if all("trace" in line for line in result["reward_lines"]) and all("trace" in r for r in result["rejected"]):
+        traces = {("line", line_key(line)): line["trace"] for line in result["reward_lines"]}
+        traces |= {("rejection", r["event"]): r["trace"] for r in result["rejected"]}
+    else:
+        traces = _traces(plan, result, pack)
+    now = timezone.now()
+    _create(plan.new, traces, actor=actor, now=now)
+    for ent, event_ref in plan.follow:
+        _follow_fact(ent, event_ref, actor)
+    _revise(plan.differences, traces, now=now)
+    report = ScanReport(new=len(plan.new), changed=len(plan.differences),
+                        unchanged=len(settled) + plan.unchanged)
+    Entitlement.objects.filter(key__in=plan.seen).update(last_scan_at=now)
     messenger(verb="scan_run", actor=actor, summary=report.line(), new=report.new, changed=report.changed,
-              unchanged=report.unchanged)
+              unchanged=report.unchanged, scope=None if scope is None else {
+                  "enterprises": len(scope.enterprises), "investors": len(scope.investors),
+                  "operators": len(scope.operators)})
     return report
 
+
+def owned_entitlements(scope: Scope | None):
+    return Entitlement.objects.filter(owned_by(scope)).values("pk")
+
+
+def _create(lines: list[dict], traces: dict, *, actor, now) -> None:
+    """New entitlements, their claims, the audit and the recipients' notifications,
+    each written in bulk."""
+    if not lines:
+        return
+    ents = Entitlement.objects.bulk_create([
+        Entitlement(key=line_key(line), once_key=once_key(line), article=line["article"], item=line["item"],
+                    honour=line.get("honour", ""), event_ref=line["event"], last_scan_at=now,
+                    local_unit_id=line["local_unit_id"], **_recipient(line),
+                    **(_values(line) | {"trace": traces[("line", line_key(line))]}))
+        for line in lines])
+    if any(e.pk is None for e in ents):  # a backend that returns no ids from a bulk insert
+        by_key = dict(Entitlement.objects.filter(key__in=[e.key for e in ents]).values_list("key", "pk"))
+        for e in ents:
+            e.pk = by_key[e.key]
+    claims = Claim.objects.bulk_create([Claim(entitlement=e) for e in ents])
+    if any(c.pk is None for c in claims):
+        by_ent = dict(Claim.objects.filter(entitlement__in=ents).values_list("entitlement_id", "pk"))
+        for c in claims:
+            c.pk = by_ent[c.entitlement_id]
+    announce_claims(claims, actor=actor)
+
+
+def _revise(differences: list[_Difference], traces: dict, *, now) -> None:
+    if not differences:
+        return
+    Revision.objects.bulk_create([
+        Revision(entitlement=d.ent, old_amount=d.ent.amount, trace=traces.get(d.trace_of, []), **d.fields)
+        for d in differences])
+    Claim.objects.filter(entitlement__in=[d.ent for d in differences]).update(flagged=True, updated_at=now)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(verb="revision_found", entitlement=d.ent, claim=d.ent.claim, data={}, summary=fit(
+            f"扫描发现 {d.ent.key} 金额变化：{d.ent.amount} → {d.fields['new_amount']}"
+            + (f"（{d.fields['reason']}）" if d.fields["reason"] else ""), 300))
+        for d in differences])

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import permissions as perms
@@ -67,6 +67,42 @@ def messenger(*, verb: str, summary: str, actor=None, claim: Claim | None = None
             if user.email:
                 transaction.on_commit(lambda u=user: send_mail(
                     "【ZJTX】奖励申领进度", summary, settings.DEFAULT_FROM_EMAIL, [u.email], fail_silently=True))
+
+
+def announce_claims(claims: list[Claim], *, actor=None) -> None:
+    """免申即享: the audit event of each new claim and its recipients' notices, written
+    in bulk (a first scan of a province finds tens of thousands)."""
+    from django.contrib.auth import get_user_model
+
+    def party(ent) -> tuple[str, int]:
+        return (("I", ent.investor_id) if ent.investor_id else ("P", ent.operator_id) if ent.operator_id
+                else ("E", ent.enterprise_id))
+
+    wanted = {party(c.entitlement) for c in claims}
+    users: dict[tuple[str, int], list] = {}
+    q = Q(profile__enterprise_id__in=[pk for k, pk in wanted if k == "E"]) | Q(
+        profile__investor_id__in=[pk for k, pk in wanted if k == "I"]) | Q(
+        profile__operator_id__in=[pk for k, pk in wanted if k == "P"])
+    for user in get_user_model().objects.filter(is_active=True).filter(q).select_related("profile"):
+        p = user.profile
+        for key in (("E", p.enterprise_id), ("I", p.investor_id), ("P", p.operator_id)):
+            if key in wanted:
+                users.setdefault(key, []).append(user)
+    events, notices, mails = [], [], []
+    for claim in claims:
+        ent = claim.entitlement
+        summary = f"免申即享：发现应享奖励 {ent.amount} 元（第{ent.article}条），请确认意愿和收款账户"
+        events.append(AuditEvent(verb="entitlement_found", summary=summary, actor=actor, claim=claim,
+                                 entitlement=ent, data={}))
+        for user in users.get(party(ent), []):
+            notices.append(Notification(user=user, claim=claim, message=summary))
+            if user.email:
+                mails.append((user.email, summary))
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    Notification.objects.bulk_create(notices, batch_size=2000)
+    for address, summary in mails:
+        transaction.on_commit(lambda a=address, s=summary: send_mail(
+            "【ZJTX】奖励申领进度", s, settings.DEFAULT_FROM_EMAIL, [a], fail_silently=True))
 
 
 def _step(claim: Claim, *, actor, action: str, before: str, comment: str = ""):
