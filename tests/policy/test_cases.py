@@ -59,6 +59,7 @@ REASONS = (
     "R_NOT_ELIGIBLE_TIER",
     "R_NOT_ZJTX_AT_EVENT",
     "R_INVESTEE_LISTED",
+    "R_ROUNDS_TO_ZERO",  # an extension of the table (issue 10)
     "R_ALREADY_LISTED",
     "R_HONOUR_ALREADY_PAID",
     "R_NODE_ALREADY_PAID",

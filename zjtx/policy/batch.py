@@ -582,6 +582,8 @@ class _Run:
         _set_first(reason, tier == 1, "R_NOT_ELIGIBLE_TIER")
         _set_first(reason, tier == 2, "R_NOT_ZJTX_AT_EVENT")
         _set_first(reason, listed_day[investee] <= day, "R_INVESTEE_LISTED")  # D14
+        num, den = pol.rate("art6_rate", day)
+        _set_first(reason, _mul_div_half_up(f.money[rows], num, den) == 0, "R_ROUNDS_TO_ZERO")  # under a fen
         self.item[rows] = ART6_ITEM
         self.attr[rows] = day
         self.reason[rows] = reason

@@ -54,7 +54,7 @@ ARTICLE_OF_ITEM = np.array([int(name[3:name.index("_")]) for name in ITEMS], np.
 # Reasons, in the contract's order of precedence (reasons.yaml).
 REASONS = ("R_DUPLICATE_EVENT", "R_EXPIRED_BEFORE_POLICY", "R_PRE_POLICY", "R_AFTER_POLICY",
            "R_REVIEW_NOT_NEW", "R_DISPLAY_BOARD", "R_FUND_SETUP", "R_NOT_ELIGIBLE_TIER",
-           "R_NOT_ZJTX_AT_EVENT", "R_INVESTEE_LISTED", "R_ALREADY_LISTED",
+           "R_NOT_ZJTX_AT_EVENT", "R_INVESTEE_LISTED", "R_ROUNDS_TO_ZERO", "R_ALREADY_LISTED",
            "R_HONOUR_ALREADY_PAID", "R_NODE_ALREADY_PAID", "R_NEEQ_NOT_FIRST_ENTRY",
            "R_ITEM_CAP_REACHED", "R_ANNUAL_CAP_REACHED")
 REASON = {name: code for code, name in enumerate(REASONS)}

@@ -26,9 +26,8 @@ def validity_on_effective_date(ctx: Context, f: Fact):
     if f.type not in RENEWAL_OF:
         return valid_to
     eff = ctx.case.effective_date
-    for r in ctx.case.facts:
-        if (r.type == RENEWAL_OF[f.type] and r.seq not in ctx.dup
-                and r["enterprise"] == f["enterprise"] and f.date <= r.date <= eff):
+    for r in ctx.facts_of(RENEWAL_OF[f.type], f["enterprise"]):
+        if r.seq not in ctx.dup and f.date <= r.date <= eff:
             valid_to = max(valid_to, r["valid_to"])
     return valid_to
 

@@ -57,6 +57,9 @@ def judge_batch(ctx: Context, batch: list[Fact]) -> dict[int, Line | Rejection]:
         raw = rate_of(f["paid_in"], rate)
         steps += [ctx.param_words("art6_rate", f.date),
                   f"奖励 = {fmt_cn(f['paid_in'])} × {rate} = {fmt_cn(raw)}（四舍五入到分）"]
+        if raw == 0:
+            out[f.seq] = ctx.reject(f, "R_ROUNDS_TO_ZERO", steps + ["按比例计算不足一分，没有可奖励的金额"])
+            continue
         key = item_key(ctx, f)
         cap = ctx.money_param("art6_item_cap", f.date)
         used = ctx.ledger.art6_item[key] + pending.get(key, 0)

@@ -90,9 +90,22 @@ class Context:
     walk: Walk
     dup: set[int] = field(default_factory=set)
 
+    _by_party: dict | None = None
+
     @property
     def interp(self) -> dict[str, str]:
         return self.case.interpretations
+
+    def facts_of(self, type_: str, enterprise: str) -> list[Fact]:
+        """The case's facts of one type about one enterprise, in processing order (an
+        index built once: a rule that scanned every fact for each event was quadratic
+        on a registry's scale)."""
+        if self._by_party is None:
+            self._by_party = {}
+            for f in self.case.facts:
+                if "enterprise" in f.data:
+                    self._by_party.setdefault((f.type, f.data["enterprise"]), []).append(f)
+        return self._by_party.get((type_, enterprise), [])
 
     def param(self, key: str, on: dt.date):
         return self.case.param(key, on)
