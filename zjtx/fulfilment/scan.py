@@ -30,6 +30,7 @@ from zjtx.registry.facts_export import (
     registry_facts,
     scope_of,
 )
+from zjtx.registry.imports.bulk import insert_rows
 from zjtx.registry.models import Jurisdiction
 
 from .columns import registry_population
@@ -416,25 +417,18 @@ def owned_entitlements(scope: Scope | None):
 
 def _create(lines: list[dict], traces: dict, *, actor, now) -> None:
     """New entitlements, their claims, the audit and the recipients' notifications,
-    each written in bulk."""
+    each written in bulk (COPY on PostgreSQL)."""
     if not lines:
         return
-    ents = Entitlement.objects.bulk_create([
-        Entitlement(key=line_key(line), once_key=once_key(line), article=line["article"], item=line["item"],
-                    honour=line.get("honour", ""), event_ref=line["event"], last_scan_at=now,
-                    local_unit_id=line["local_unit_id"], **_recipient(line),
-                    **(_values(line) | {"trace": traces[("line", line_key(line))]}))
-        for line in lines])
-    if any(e.pk is None for e in ents):  # a backend that returns no ids from a bulk insert
-        by_key = dict(Entitlement.objects.filter(key__in=[e.key for e in ents]).values_list("key", "pk"))
-        for e in ents:
-            e.pk = by_key[e.key]
-    claims = Claim.objects.bulk_create([Claim(entitlement=e) for e in ents])
-    if any(c.pk is None for c in claims):
-        by_ent = dict(Claim.objects.filter(entitlement__in=ents).values_list("entitlement_id", "pk"))
-        for c in claims:
-            c.pk = by_ent[c.entitlement_id]
-    announce_claims(claims, actor=actor)
+    rows = [{"key": line_key(line), "once_key": once_key(line), "article": line["article"], "item": line["item"],
+             "honour": line.get("honour", ""), "event_ref": line["event"], "found_at": now, "last_scan_at": now,
+             "local_unit_id": line["local_unit_id"], "trace": traces[("line", line_key(line))],
+             **_recipient(line), **_values(line)} for line in lines]
+    ids = insert_rows(Entitlement, rows)
+    ents = [Entitlement(pk=pk, **row) for pk, row in zip(ids, rows, strict=True)]
+    claim_ids = insert_rows(Claim, [{"entitlement_id": pk, "created_at": now, "updated_at": now} for pk in ids])
+    claims = [Claim(pk=pk, entitlement=e) for pk, e in zip(claim_ids, ents, strict=True)]
+    announce_claims(claims, actor=actor, now=now)
 
 
 def _revise(differences: list[_Difference], traces: dict, *, now) -> None:

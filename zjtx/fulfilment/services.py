@@ -69,7 +69,7 @@ def messenger(*, verb: str, summary: str, actor=None, claim: Claim | None = None
                     "【ZJTX】奖励申领进度", summary, settings.DEFAULT_FROM_EMAIL, [u.email], fail_silently=True))
 
 
-def announce_claims(claims: list[Claim], *, actor=None) -> None:
+def announce_claims(claims: list[Claim], *, actor=None, now=None) -> None:
     """免申即享: the audit event of each new claim and its recipients' notices, written
     in bulk (a first scan of a province finds tens of thousands)."""
     from django.contrib.auth import get_user_model
@@ -88,18 +88,21 @@ def announce_claims(claims: list[Claim], *, actor=None) -> None:
         for key in (("E", p.enterprise_id), ("I", p.investor_id), ("P", p.operator_id)):
             if key in wanted:
                 users.setdefault(key, []).append(user)
+    from zjtx.registry.imports.bulk import insert_rows
+
+    now = now or timezone.now()
     events, notices, mails = [], [], []
     for claim in claims:
         ent = claim.entitlement
         summary = f"免申即享：发现应享奖励 {ent.amount} 元（第{ent.article}条），请确认意愿和收款账户"
-        events.append(AuditEvent(verb="entitlement_found", summary=summary, actor=actor, claim=claim,
-                                 entitlement=ent, data={}))
+        events.append({"at": now, "actor_id": getattr(actor, "pk", None), "verb": "entitlement_found",
+                       "claim_id": claim.pk, "entitlement_id": ent.pk, "summary": summary, "data": {}})
         for user in users.get(party(ent), []):
-            notices.append(Notification(user=user, claim=claim, message=summary))
+            notices.append({"user_id": user.pk, "claim_id": claim.pk, "message": summary, "created_at": now})
             if user.email:
                 mails.append((user.email, summary))
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
-    Notification.objects.bulk_create(notices, batch_size=2000)
+    insert_rows(AuditEvent, events, returning=False)
+    insert_rows(Notification, notices, returning=False)
     for address, summary in mails:
         transaction.on_commit(lambda a=address, s=summary: send_mail(
             "【ZJTX】奖励申领进度", s, settings.DEFAULT_FROM_EMAIL, [a], fail_silently=True))

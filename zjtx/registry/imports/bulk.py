@@ -95,6 +95,8 @@ def _memo(prepare):
     def adapt(value):
         try:
             return seen[value]
+        except TypeError:  # a JSON list or dict: nothing to remember
+            return prepare(value, connection)
         except KeyError:
             if len(seen) > 10_000:
                 seen.clear()
@@ -173,3 +175,11 @@ def _copy(model, cols, rows: list[dict], *, returning: bool, ids: list[int] | No
                 for row in rows:
                     copy.write_row(_values(cols, row))
     return ids
+
+
+def insert_rows(model: type[models.Model], rows: list[dict], *, returning: bool = True) -> list[int]:
+    """Insert rows (attname → value; a missing field takes its default, so auto_now
+    fields must be given) without history, fast: COPY on PostgreSQL, multi-row
+    INSERTs on SQLite. Returns the new ids when `returning`. Used for the scan's
+    entitlements, claims and notices too, tens of thousands on a first scan."""
+    return _insert(model, rows, returning=returning) if rows else []
