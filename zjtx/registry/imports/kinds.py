@@ -60,6 +60,35 @@ def _given(row: dict, *keys: str) -> dict:
     return {k: row[k] for k in keys if row[k] is not None}
 
 
+class ByEnterprise(dict):
+    """A handler's `existing` records (natural key → (pk, fields)), read per enterprise
+    as the file's rows ask for them (`load(pks)`), and whole (`load(None)`) once more
+    than LIMIT enterprises have been asked for: a one-row list reads one enterprise's
+    records, a bureau's full list reads the table once."""
+
+    LIMIT = 300
+
+    def __init__(self, load: Callable[[list[int] | None], None]):
+        super().__init__()
+        self._load, self._done, self._all = load, set(), False
+
+    def ensure(self, pk: int) -> None:
+        if self._all or pk in self._done:
+            return
+        self._done.add(pk)
+        if len(self._done) > self.LIMIT:
+            self._all = True
+            self._load(None)
+        else:
+            self._load([pk])
+
+    def get(self, key, default=None):
+        token = key[0]
+        if isinstance(token, tuple) and token[0] == "pk":
+            self.ensure(token[1])
+        return super().get(key, default)
+
+
 class Handler:
     spec: Spec
     model: type[Model]
@@ -223,13 +252,18 @@ class RecognitionsHandler(Handler):
         self.read_districts(allow_city=True)
         self.enterprises = EnterpriseIndex()
         self.originals: set[tuple[Token, str]] = set()  # (enterprise, tier) recognised (not 复核)
+        self.existing = ByEnterprise(self._load)
+
+    def _load(self, enterprises: list[int] | None) -> None:
         rows = models.Recognition.objects.values_list(
             "pk", "enterprise_id", "tier", "kind", "announced_on", "batch", "valid_to", "valid_to_defaulted",
             "source_document")
+        if enterprises is not None:
+            rows = rows.filter(enterprise_id__in=enterprises)
         for pk, ent, tier, kind, on, batch, valid_to, defaulted, source in rows.iterator(chunk_size=5000):
-            self.existing[(("pk", ent), tier, kind, on)] = (
+            dict.__setitem__(self.existing, (("pk", ent), tier, kind, on), (
                 pk, {"batch": batch, "valid_to": valid_to, "valid_to_defaulted": defaulted,
-                     "source_document": source})
+                     "source_document": source}))
             if kind == models.Recognition.Kind.NEW:
                 self.originals.add((("pk", ent), tier))
 
@@ -289,6 +323,8 @@ class RecognitionsHandler(Handler):
         if kind != models.Recognition.Kind.REVIEW:
             self.originals.add((token, tier))
             return None
+        if token[0] == "pk":
+            self.existing.ensure(token[1])
         if (token, tier) in self.originals:
             return None
         label = models.Recognition.Tier(tier).label

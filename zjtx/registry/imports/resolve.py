@@ -12,6 +12,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from .. import models
 from ..names import normalise_name
 from .values import Bad
@@ -73,26 +75,68 @@ class NewEnterprise:
 
 
 class EnterpriseIndex:
+    """Registered enterprises by credit code and by normalised name (and former
+    name). Loaded as the file asks: the first LAZY_LOOKUPS lookups query the rows
+    they need (a one-row list at a province's 200,000 enterprises then reads a few
+    rows, not all), after that the whole registry is read at once."""
+
+    LAZY_LOOKUPS = 300
+
     def __init__(self, *, with_details: bool = False):
-        fields = ["pk", "uscc", "name", "name_key", "fiscal_home_id"]
         self.by_code: dict[str, int] = {}
         self.names: dict[int, tuple[str, str]] = {}  # pk → (name, uscc)
         self.by_name: dict[str, list[Token]] = defaultdict(list)
         self.homes: dict[int, int] = {}
-        for pk, code, name, key, home in models.Enterprise.objects.values_list(*fields).iterator(chunk_size=5000):
+        self.new: dict[str, NewEnterprise] = {}
+        self._all = False
+        self._lookups = 0
+        self._asked: set = set()  # codes and name keys already looked up
+
+    _FIELDS = ("pk", "uscc", "name", "name_key", "fiscal_home_id")
+
+    def _add(self, rows) -> None:
+        for pk, code, name, key, home in rows:
+            if pk in self.names:
+                continue
             self.by_code[code] = pk
             self.names[pk] = (name, code)
             self.by_name[key].append(("pk", pk))
             self.homes[pk] = home
+
+    def _add_former(self, rows) -> None:
         # 曾用名: a list of an earlier day names a renamed enterprise as it was then.
-        self.former: dict[str, list[int]] = defaultdict(list)
-        for pk, key in models.FormerName.objects.values_list("enterprise_id", "name_key"):
-            self.former[key].append(pk)
+        for pk, key in rows:
             if ("pk", pk) not in self.by_name[key]:
                 self.by_name[key].append(("pk", pk))
-        self.new: dict[str, NewEnterprise] = {}
+
+    def _load_all(self) -> None:
+        self._add(models.Enterprise.objects.values_list(*self._FIELDS).iterator(chunk_size=5000))
+        self._add_former(models.FormerName.objects.values_list("enterprise_id", "name_key"))
+        self._all = True
+
+    def _ask(self, *, code: str | None = None, key: str | None = None) -> None:
+        if self._all or (code or key) in self._asked:
+            return
+        self._lookups += 1
+        if self._lookups > self.LAZY_LOOKUPS:
+            self._load_all()
+            return
+        self._asked.add(code or key)
+        if code is not None:
+            found = list(models.Enterprise.objects.filter(uscc=code).values_list(*self._FIELDS))
+        else:
+            former = list(models.FormerName.objects.filter(name_key=key).values_list("enterprise_id", "name_key"))
+            found = list(models.Enterprise.objects.filter(
+                Q(name_key=key) | Q(pk__in=[pk for pk, _ in former])).values_list(*self._FIELDS))
+        self._add(found)
+        for pk in [r[0] for r in found]:  # its former names, for the name/code check
+            self._add_former(models.FormerName.objects.filter(enterprise_id=pk).values_list(
+                "enterprise_id", "name_key"))
+        if key is not None:
+            self._add_former(former)
 
     def token_for_code(self, code: str) -> Token | None:
+        self._ask(code=code)
         if code in self.by_code:
             return ("pk", self.by_code[code])
         if code in self.new:
@@ -115,6 +159,7 @@ class EnterpriseIndex:
     def is_named(self, token: Token, name: str) -> bool:
         """Whether `name` is the enterprise's name or a known former name (normalised)."""
         key = normalise_name(name)
+        self._ask(key=key)
         if token[0] == "new":
             return self.new[token[1]].name_key == key
         return token in self.by_name.get(key, ())
@@ -133,7 +178,9 @@ class EnterpriseIndex:
     def match_name(self, name: str) -> Token:
         """Exactly one enterprise whose normalised name is this one's, or Bad: a list
         without credit codes is never guessed."""
-        found = self.by_name.get(normalise_name(name), [])
+        key = normalise_name(name)
+        self._ask(key=key)
+        found = self.by_name.get(key, [])
         if not found:
             raise Bad(f"未匹配到企业：系统中没有名称为“{name}”的企业（已忽略括号、空格和有限公司写法的差异），"
                       "请补充统一社会信用代码，或先导入企业名录")
