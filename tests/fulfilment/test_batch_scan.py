@@ -75,3 +75,26 @@ FIXED = {  # what random lives reach rarely: flags beside milestones, payments, 
 @pytest.mark.parametrize("by_investor", [False, True])
 def test_the_batch_scan_is_the_per_case_scan_on_a_fixed_registry(world, by_investor):
     test_the_batch_scan_is_the_per_case_scan.hypothesis.inner_test(world, {**FIXED, "by_investor": by_investor})
+
+
+def test_a_difference_accepted_while_the_scan_prepared_is_not_revised_from_stale_values(world):
+    """The scan compares outside its write transaction; an entitlement changed in
+    between (a difference accepted meanwhile) is left for the next scan."""
+    from decimal import Decimal
+
+    from zjtx.fulfilment import scan
+    from zjtx.policy_admin.services import effective_pack
+    from zjtx.registry.models import Recognition
+
+    run_scan()
+    Recognition.objects.filter(enterprise=world["jx"]).update(kind="review")  # the reward no longer holds
+    pack = effective_pack()
+    settled = scan.settled_entitlements()
+    pop = scan.registry_population(settled, pack)
+    result = scan.results_to_json(pop, scan.evaluate(pop), pack.reasons)
+    plan, traces = scan._prepare(result, settled, scope=None, pack=pack, progress=scan._quiet)
+    assert len(plan.differences) == 1
+    Entitlement.objects.filter(enterprise=world["jx"]).update(amount=Decimal("0.00"))  # meanwhile
+    with transaction.atomic():
+        report = scan._write(plan, traces, settled, actor=None, scope=None)
+    assert report.changed == 0 and not Revision.objects.exists()

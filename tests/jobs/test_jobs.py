@@ -57,7 +57,7 @@ def test_the_scan_records_its_phases_where_the_page_can_read_them(world, monkeyp
     job = Job.objects.create(kind=Job.Kind.SCAN, requested_by=world["city_admin"])
     runner.run(job.pk)
     phases = [p for p in seen if p]
-    assert phases[:3] == ["读取企业库", "计算", "比对与写入"], seen
+    assert phases[:4] == ["读取", "计算", "比对", "生成计算过程"], seen
 
 
 def test_a_policy_preview_runs_in_the_worker_and_then_can_be_saved(client, world):

@@ -206,7 +206,8 @@ def _change_words(ent: Entitlement, line: dict, values: dict) -> str:
 
 
 SCAN_LOCK = 20221  # any constant shared by every scanning process
-PHASE_READ, PHASE_EVALUATE, PHASE_WRITE = "读取企业库", "计算", "比对与写入"
+# The phases a long scan shows, on the page and on a terminal.
+PHASE_READ, PHASE_EVALUATE, PHASE_COMPARE, PHASE_TRACE, PHASE_WRITE = "读取", "计算", "比对", "生成计算过程", "写入"
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -238,8 +239,8 @@ def _quiet(phase: str, done: int, total: int | None) -> None:
 
 def run_scan(*, actor=None, progress: Progress | None = None, pack=None, scope: Scope | None = None,
              engine: str = "batch") -> ScanReport:
-    """Read and evaluate outside any transaction (the page polling the progress can
-    read it), then compare and write in one.
+    """Read, evaluate, compare and render traces outside any transaction (the page
+    polling the progress can read it), then write in one.
 
     The whole registry is evaluated by the batch engine from columns read in bulk
     (columns.py); the per-case engine then renders the traces of the lines that
@@ -267,10 +268,13 @@ def run_scan(*, actor=None, progress: Progress | None = None, pack=None, scope: 
             progress(PHASE_EVALUATE, 0, len(doc["events"]))
             result = _evaluate(doc, pack)
             result["reward_lines"] = [line for line in result["reward_lines"] if _owns(scope, line)]
-        progress(PHASE_WRITE, 0, len(result["reward_lines"]))
+        progress(PHASE_COMPARE, 0, len(result["reward_lines"]))
+        plan, traces = _prepare(result, settled, scope=scope, pack=pack, progress=progress)
+        size = len(plan.new) + len(plan.differences)
+        progress(PHASE_WRITE, 0, size)
         with transaction.atomic():
-            report = _record(result, settled, actor=actor, scope=scope, pack=pack)
-        progress(PHASE_WRITE, len(result["reward_lines"]), len(result["reward_lines"]))
+            report = _write(plan, traces, settled, actor=actor, scope=scope)
+        progress(PHASE_WRITE, size, size)
     return report
 
 
@@ -354,7 +358,7 @@ def _owner(line_or_fact: dict, by_investor: bool) -> str:
 TRACE_CHUNK = 2000  # parties evaluated together when traces are rendered
 
 
-def _traces(plan: _Plan, result: dict, pack) -> dict[tuple[str, str], list]:
+def _traces(plan: _Plan, result: dict, pack, progress: Progress) -> dict[tuple[str, str], list]:
     """The per-case engine's trace of every line stored or changed, and of every
     rejection that revises an entitlement, from those parties' facts alone."""
     wanted = {("line", line_key(line)) for line in plan.new} | {d.trace_of for d in plan.differences}
@@ -372,6 +376,7 @@ def _traces(plan: _Plan, result: dict, pack) -> dict[tuple[str, str], list]:
     traces: dict[tuple[str, str], list] = {}
     owners_sorted = sorted(owners)
     for i in range(0, len(owners_sorted), TRACE_CHUNK):
+        progress(PHASE_TRACE, i, len(owners_sorted))
         chunk = owners_sorted[i:i + TRACE_CHUNK]
         pks = {p: {int(o[1:]) for o in chunk if o[0] == p} for p in "EIP"}
         scope = scope_for(enterprises=pks["E"], investors=pks["I"], operators=pks["P"], pack=pack)
@@ -384,7 +389,10 @@ def _traces(plan: _Plan, result: dict, pack) -> dict[tuple[str, str], list]:
     return traces
 
 
-def _record(result: dict, settled: dict[str, Entitlement], *, actor, scope: Scope | None, pack) -> ScanReport:
+def _prepare(result: dict, settled: dict[str, Entitlement], *, scope: Scope | None, pack,
+             progress: Progress) -> tuple[_Plan, dict]:
+    """The plan of what to write and the traces it needs, read outside the write
+    transaction (the entitlements' values it relied on are checked again there)."""
     existing = {e.key: e for e in Entitlement.objects.filter(owned_by(scope)).select_related("claim").defer(
         "trace", "claim__bank_name", "claim__bank_account", "claim__account_name")}
     last_revision: dict[int, Revision] = {}
@@ -395,7 +403,22 @@ def _record(result: dict, settled: dict[str, Entitlement], *, actor, scope: Scop
         traces = {("line", line_key(line)): line["trace"] for line in result["reward_lines"]}
         traces |= {("rejection", r["event"]): r["trace"] for r in result["rejected"]}
     else:
-        traces = _traces(plan, result, pack)
+        traces = _traces(plan, result, pack, progress)
+    return plan, traces
+
+
+def _as_planned(ent: Entitlement) -> tuple:
+    return (ent.amount, tuple(ent.part(p) for p in PARTS), ent.local_unit_id, ent.event_ref)
+
+
+def _write(plan: _Plan, traces: dict, settled: dict[str, Entitlement], *, actor, scope: Scope | None) -> ScanReport:
+    # An entitlement changed since the plan read it (a difference accepted meanwhile)
+    # is left to the next scan rather than revised from stale values.
+    touched = [d.ent for d in plan.differences] + [ent for ent, _ in plan.follow]
+    now_values = {e.pk: _as_planned(e) for e in Entitlement.objects.select_for_update().filter(
+        pk__in=[e.pk for e in touched])}
+    plan.differences = [d for d in plan.differences if now_values.get(d.ent.pk) == _as_planned(d.ent)]
+    plan.follow = [(e, ref) for e, ref in plan.follow if now_values.get(e.pk) == _as_planned(e)]
     now = timezone.now()
     _create(plan.new, traces, actor=actor, now=now)
     for ent, event_ref in plan.follow:
