@@ -60,6 +60,12 @@ def load_sqlite(n: int) -> dict[str, int]:
                 return None
             return self.cursor.execute(sql, *a)
 
+        def __getattr__(self, name):  # the ORM's own use of the cursor
+            return getattr(self.cursor, name)
+
+        def __iter__(self):
+            return iter(self.cursor)
+
         def __enter__(self):
             return self
 
