@@ -1,4 +1,4 @@
-"""A bureau's file as rows: xlsx (the first sheet, read streaming so that 100,000
+"""A bureau's file as rows: xlsx (the first visible sheet, checked by xlsx_guard first, read streaming so that 100,000
 rows stay small in memory) or csv (UTF-8 with or without BOM, else GB18030, as
 Excel on a Chinese Windows saves it). The heading row is found among the first
 rows (lists often carry a title line above it) and columns are matched by
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import SEQ, Spec, heading_key
+from .xlsx_guard import WorkbookRefused, check_workbook
 
 HEADING_SEARCH_ROWS = 10
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -31,6 +32,7 @@ class Table:
     ignored: list[str] = field(default_factory=list)  # headings not in the spec
     total: int | None = None  # data rows, when the format tells it cheaply
     rows: Iterator[tuple[int, tuple]] = iter(())  # (row number as the user sees it, cells)
+    sheet_note: str = ""  # which worksheet was read, when the workbook has several
 
 
 def suffix_of(name: str) -> str:
@@ -47,8 +49,10 @@ def open_table(path, *, spec: Spec, name: str | None = None):
     if suffix not in ALLOWED_SUFFIXES:
         raise FileProblem(f"只能导入 .xlsx 或 .csv 文件，收到的是“{suffix or '无扩展名'}”")
     if suffix == ".xlsx":
-        with _xlsx_rows(path) as (rows, max_row):
-            yield _table(rows, spec=spec, max_row=max_row)
+        with _xlsx_rows(path) as (rows, max_row, note):
+            table = _table(rows, spec=spec, max_row=max_row)
+            table.sheet_note = note
+            yield table
     else:
         rows, count = _csv_rows(path)
         yield _table(rows, spec=spec, max_row=count)
@@ -63,14 +67,19 @@ def _xlsx_rows(path):
 
     if not zipfile.is_zipfile(path):
         raise FileProblem("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
+    try:  # sizes and extent first: the reader allocates what the file claims
+        sheet = check_workbook(path)
+    except WorkbookRefused as e:
+        raise FileProblem(str(e)) from None
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        ws = wb.get_sheet_by_index(0)
+        ws = wb.get_sheet_by_name(sheet.name)
     except Exception as e:  # calamine raises its own error kinds for a broken workbook
         raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
     first = (ws.start or (0, 0))[0] + 1  # the used range may begin below row 1
     try:
-        yield ((i, tuple(row)) for i, row in enumerate(ws.iter_rows(), start=first)), first - 1 + ws.height
+        yield (((i, tuple(row)) for i, row in enumerate(ws.iter_rows(), start=first)), first - 1 + ws.height,
+               sheet.note)
     finally:
         close = getattr(wb, "close", None)
         if close:

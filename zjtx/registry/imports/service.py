@@ -141,6 +141,8 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
         with open_table(path, spec=spec, name=file_name) as table:
             if table.ignored:
                 report.notices.append(Issue(table.heading_row, "表头", f"以下列不属于模板，未导入：{'、'.join(table.ignored)}"))
+            if table.sheet_note:
+                report.notices.append(Issue(0, "工作表", table.sheet_note))
             progress(PHASE_READ, 0, table.total)
             columns = [(c, table.positions[c.key], handler.cell_readers.get(c.key, c.read))
                        for c in spec.columns if c.key in table.positions]
