@@ -271,27 +271,21 @@ def ledger(request):
 
 def _ledger_xlsx(book: selectors.Ledger) -> HttpResponse:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+
+    from zjtx.spreadsheet import cell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("拨付台账")
     bold = Font(bold=True)
 
     def cells(values, *, font=None):
-        out = []
-        for i, value in enumerate(values):
-            cell = WriteOnlyCell(ws, value=value)
-            if i == selectors.AMOUNT_COLUMN:
-                cell.number_format = "#,##0.00"
-            elif i == 0 and value:
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            elif i == 1 and value:
-                cell.number_format = "yyyy-mm-dd"
-            if font:
-                cell.font = font
-            out.append(cell)
-        return out
+        # Through zjtx.spreadsheet.cell: a reference or a name such as "=…" is text.
+        formats = {selectors.AMOUNT_COLUMN: "#,##0.00", 0: "yyyy-mm-dd hh:mm:ss", 1: "yyyy-mm-dd"}
+        return [cell(ws, value, font=font,
+                     number_format=formats.get(i) if value not in (None, "") or i == selectors.AMOUNT_COLUMN
+                     else None)
+                for i, value in enumerate(values)]
 
     ws.append(cells(selectors.LEDGER_COLUMNS, font=bold))
     for p in book.lines.iterator(chunk_size=2000):

@@ -8,11 +8,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from zjtx.spreadsheet import cell as xlsx_cell
 
 from .. import models
 from .columns import SEQ, spec_for
@@ -91,7 +92,9 @@ def _format(cell, value) -> None:
 # --- exports ----------------------------------------------------------------------------
 
 def write_export(kind: str, target) -> int:
-    """The whole registry list of KIND as xlsx; returns the number of rows."""
+    """The whole registry list of KIND as xlsx; returns the number of rows. Every
+    value goes through zjtx.spreadsheet.cell: a name such as "=HYPERLINK(…)" is
+    text, not a formula, and a control character cannot fail the export."""
     spec = spec_for(kind)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(spec.title)
@@ -106,18 +109,11 @@ def write_export(kind: str, target) -> int:
 
 
 def _head(ws, col):
-    cell = WriteOnlyCell(ws, value=col.heading)
-    cell.font = _REQUIRED_FONT if col.required else _HEAD_FONT
-    cell.fill = _HEAD_FILL
-    return cell
+    return xlsx_cell(ws, col.heading, font=_REQUIRED_FONT if col.required else _HEAD_FONT, fill=_HEAD_FILL)
 
 
 def _cell(ws, value):
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    return value
+    return xlsx_cell(ws, value, number_format=DATE_FORMAT if isinstance(value, dt.date) else None)
 
 
 def _current_names() -> dict[int, str]:

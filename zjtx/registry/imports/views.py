@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from zjtx.accounts.scope import is_city_admin
+from zjtx.spreadsheet import csv_text
 
 from ..models import ImportLog
 from . import exports, uploads
@@ -128,7 +129,8 @@ def error_list(request, pk: int):
     writer = csv.writer(buf)
     writer.writerow(["行号", "列名", "原因"])
     for row, column, message in log.errors:
-        writer.writerow([row or "", column, message])
+        # a column heading from the uploaded file may read "=…": text in Excel, not a formula
+        writer.writerow([row or "", csv_text(column), csv_text(message)])
     response = HttpResponse(("\ufeff" + buf.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _attachment(f"导入错误清单-{log.pk}.csv")
     return response
