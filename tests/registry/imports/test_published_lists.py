@@ -176,3 +176,84 @@ def test_zone_names_bureaus_use(tmp_path, zone):
                                      "2024-06-28", ""]])
     assert report.written, report.errors
     assert models.Enterprise.objects.get(uscc=code).fiscal_home.kind == "zone"
+
+
+# --- 5. a refused file says it wrote nothing ------------------------------------------------
+
+def test_a_refused_file_reports_nothing_written_and_why(tmp_path):
+    ents = registered(3)
+    rows = [[i + 1, e.name, e.uscc, "涧西区", "省级专精特新中小企业", "", "2024-06-28", ""] for i, e in enumerate(ents)]
+    rows.append([4, "洛阳无此企业有限公司", "", "", "省级专精特新中小企业", "", "2024-06-28", ""])
+    report = import_list(tmp_path, rows)
+    assert not report.written and (report.created, report.updated) == (0, 0)
+    assert "0 created" in report.summary_line
+    log = models.ImportLog.objects.get(pk=report.log.pk)
+    assert (log.created, log.updated, log.status) == (0, 0, "refused")
+    assert "未写入任何数据" in log.message and "1 处错误" in log.message
+
+
+# --- 6. credit codes as Excel keeps them -------------------------------------------------------
+
+def all_digit_code() -> str:
+    from stdnum.cn import uscc
+
+    for n in range(1000):
+        body = f"91410305{n:09d}"
+        if (digit := uscc.calc_check_digit(body)).isdigit():
+            return body + digit
+    raise AssertionError
+
+
+def test_a_code_in_a_number_cell_that_lost_digits_says_so(tmp_path):
+    code = all_digit_code()
+    e = enterprise(name="洛阳数字代码有限公司", uscc=code)
+    report = import_list(tmp_path, [[1, e.name, float(code[:15] + "000"), "涧西区", "省级专精特新中小企业", "",
+                                     "2024-06-28", ""]])
+    assert not report.written
+    assert "数字格式" in report.errors[0].message and "15 位有效数字" in report.errors[0].message
+
+
+def test_a_number_that_still_has_all_eighteen_digits_is_the_code(tmp_path):
+    code = all_digit_code()
+    e = enterprise(name="洛阳数字代码有限公司", uscc=code)
+    path = tmp_path / "数字.csv"
+    path.write_text(",".join(REC_HEADINGS) + f"\n1,{e.name},{code},涧西区,省级专精特新中小企业,,2024-06-28,\n",
+                    encoding="utf-8")
+    from zjtx.registry.imports import values as v
+
+    assert v.credit_code(int(code)) == code
+    assert run_import("recognitions", path).written
+
+
+@pytest.mark.parametrize("typed", ["{c8}-{rest}", "{c4} {c4b} {rest}", "{c8}－{rest}"])
+def test_a_code_typed_with_spaces_or_hyphens_is_read(tmp_path, typed):
+    e = enterprise(name="洛阳分组代码有限公司")
+    c = e.uscc
+    written = typed.format(c8=c[:8], c4=c[:4], c4b=c[4:8], rest=c[8:])
+    report = import_list(tmp_path, [[1, e.name, written, "涧西区", "省级专精特新中小企业", "", "2024-06-28", ""]])
+    assert report.written, report.errors
+
+
+def test_a_bad_code_names_itself_and_the_reason(tmp_path):
+    report = import_list(tmp_path, [[1, "洛阳某有限公司", "91410305MA0EXAM01X", "涧西区", "省级专精特新中小企业", "",
+                                     "2024-06-28", ""]])
+    message = report.errors[0].message
+    assert "91410305MA0EXAM01X" in message and "校验码不符" in message and "无效：无效" not in message
+
+
+# --- 7. dates as bureaus write them -----------------------------------------------------------
+
+@pytest.mark.parametrize("announced, validity, on, to", [
+    ("2023.5.12", "", "2023-05-12", "2026-05-11"),
+    ("2023-05-12T00:00:00", "", "2023-05-12", "2026-05-11"),
+    ("2023.5.12", "2023.5.12-2026.5.11", "2023-05-12", "2026-05-11"),
+    ("2023年5月12日", "2023年5月12日至2026年5月11日", "2023-05-12", "2026-05-11"),
+])
+def test_date_spellings_bureaus_use(tmp_path, announced, validity, on, to):
+    import datetime as dt
+
+    e = enterprise(name="洛阳日期机械有限公司")
+    report = import_list(tmp_path, [[1, e.name, e.uscc, "涧西区", "省级专精特新中小企业", "", announced, validity]])
+    assert report.written, report.errors
+    r = models.Recognition.objects.get()
+    assert (r.announced_on, r.valid_to) == (dt.date.fromisoformat(on), dt.date.fromisoformat(to))

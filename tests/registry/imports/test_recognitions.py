@@ -155,14 +155,14 @@ def bad(**cells):
 
 BAD_CASES = {
     "invalid credit code": ([GOOD, bad(统一社会信用代码="91410305MA0EXAM01X")],
-                            "第3行 统一社会信用代码：统一社会信用代码无效：校验码不符"),
+                            "第3行 统一社会信用代码：统一社会信用代码无效：91410305MA0EXAM01X，校验码不符"),
     "credit code of a wrong length": ([GOOD, bad(统一社会信用代码="91410305MA0")],
-                                      "第3行 统一社会信用代码：统一社会信用代码无效：长度应为18位"),
+                                      "第3行 统一社会信用代码：统一社会信用代码无效：91410305MA0，长度应为18位"),
     "unknown district": ([GOOD, bad(所属县区="郑州市金水区")], "第3行 所属县区：未知的县区“郑州市金水区”"),
     "duplicate row": ([GOOD, list(GOOD)], "第3行 统一社会信用代码：与第2行重复"),
     "missing field": ([GOOD, bad(认定类型="")], "第3行 认定类型：必填，不能为空"),
     "missing name": ([GOOD, bad(企业名称=None)], "第3行 企业名称：必填，不能为空"),
-    "bad date": ([GOOD, bad(认定时间="2023.5.1")], "第3行 认定时间：日期格式不正确：“2023.5.1”"),
+    "bad date": ([GOOD, bad(认定时间="23.5.1")], "第3行 认定时间：日期格式不正确：“23.5.1”"),
     "impossible date": ([GOOD, bad(有效期至="2026-02-30")], "第3行 有效期至：日期不存在：“2026-02-30”"),
     "validity before announcement": ([GOOD, bad(有效期至="2020-01-01")],
                                      "第3行 有效期至：有效期至（2020-01-01）早于认定时间（2023-05-01）"),
@@ -185,7 +185,7 @@ def test_a_bad_row_is_reported_with_row_and_column_and_nothing_is_written(tmp_pa
             rc, out = run("recognitions", path, *args)
             assert rc == 1
             assert any(line.startswith(message) for line in out), out
-            assert out[-1] == "import recognitions: 2 rows, 1 created, 0 updated, 1 errors", out
+            assert out[-1] == "import recognitions: 2 rows, 0 created, 0 updated, 1 errors", out  # refused: nothing written
             assert counts() == before
     log = models.ImportLog.objects.filter(dry_run=False).last()
     assert log.status == "refused" and log.error_count == 1 and log.errors[0][0] == 3
@@ -216,7 +216,7 @@ def test_every_bad_row_is_reported_in_row_order(tmp_path):
     assert rc == 1
     errors = [line for line in out if line.startswith("第")]
     assert [e.split(" ")[0] for e in errors] == ["第2行", "第4行", "第4行", "第5行"]
-    assert out[-1] == "import recognitions: 4 rows, 1 created, 0 updated, 3 errors"
+    assert out[-1] == "import recognitions: 4 rows, 0 created, 0 updated, 3 errors"
 
 
 def test_a_file_without_the_headings_is_refused(tmp_path):

@@ -89,12 +89,12 @@ def test_upload_preview_confirm_and_the_log(tmp_path, client_admin, admin):
 
 
 def test_a_file_with_bad_rows_is_listed_row_by_row_and_cannot_be_confirmed(tmp_path, client_admin):
-    rows = [ROWS[0], [2, "洛阳坏有限公司", "91410305MA0EXAM01X", "火星区", "省级专精特新中小企业", "", "2023.5.1", ""]]
+    rows = [ROWS[0], [2, "洛阳坏有限公司", "91410305MA0EXAM01X", "火星区", "省级专精特新中小企业", "", "23.5.1", ""]]
     client_admin.post(reverse("registry:import-upload"), {"kind": "recognitions", "file": xlsx_upload(tmp_path, rows)})
     log = models.ImportLog.objects.get()
     assert (log.status, log.error_count) == ("refused", 1)
     html = client_admin.get(reverse("registry:import-detail", args=[log.pk])).content.decode()
-    for text in ("第3行", "统一社会信用代码无效：校验码不符", "未知的县区“火星区”", "日期格式不正确", "未写入任何数据"):
+    for text in ("第3行", "统一社会信用代码无效：91410305MA0EXAM01X，校验码不符", "未知的县区“火星区”", "日期格式不正确", "未写入任何数据"):
         assert text in html
     assert "确认导入</button>" not in html
     response = client_admin.post(reverse("registry:import-confirm", args=[log.pk]), follow=True)

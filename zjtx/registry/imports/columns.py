@@ -150,9 +150,10 @@ RECOGNITIONS = Spec("recognitions", "认定名单", (
     Column("认定批次", "batch", max_length=100, example="2023年第一批"),
     Column("认定时间", "announced_on", v.date, required=True, help="名单公布日期。" + _DATE_HELP,
            example=_EXAMPLE_DATE, aliases=("认定日期", "公布时间", "公布日期")),
-    Column("有效期至", "valid_to", v.date, help="留空时按认定时间起三年推定（含认定当日，如 2023-05-01 认定"
-           "有效期至 2026-04-30），并在该条认定上注明“有效期按三年推定”。" + _DATE_HELP,
-           example=dt.date(2026, 4, 30), aliases=("有效期截止日期", "有效期截至")),
+    Column("有效期至", "valid_to", v.validity_end, help="留空时按认定时间起三年推定（含认定当日，如 2023-05-01 认定"
+           "有效期至 2026-04-30），并在该条认定上注明“有效期按三年推定”。也可写成起止日期，如 2023.5.12-2026.5.11，"
+           "取结束日。" + _DATE_HELP,
+           example=dt.date(2026, 4, 30), aliases=("有效期截止日期", "有效期截至", "有效期")),
     _source(),
 ), notes=("同一企业、认定类型、认定方式、认定时间的认定只登记一次；重复导入同一文件不会产生变化。", _BLANK_KEEPS))
 

@@ -105,6 +105,8 @@ def run_import(kind: str, path, *, user=None, actor: str = "", dry_run: bool = F
     try:
         handler = kinds.HANDLERS[kind](report)
         plan = _read_and_check(spec, handler, path, file_name, report, progress)
+        if not report.ok:  # a refused file writes nothing: it must not read as "293 created"
+            report.created = report.updated = report.unchanged = 0
         if report.ok and not dry_run and (plan.creates or plan.updates):
             progress(PHASE_WRITE, 0, None)
             when = timezone.now()
@@ -242,5 +244,5 @@ def _finish(log: ImportLog, report: ImportReport, *, status: str, message: str =
         updated=report.updated, unchanged=report.unchanged, error_count=report.error_count,
         errors=[[e.row, e.column, e.message] for e in report.errors],
         notices=[[n.row, n.column, n.message] for n in report.notices],
-        message=message or ("" if report.ok else "文件中有错误的行，未写入任何数据"),
+        message=message or ("" if report.ok else f"文件中有 {report.error_count} 处错误，未写入任何数据（0 条新增、0 条更新）"),
         phase="", progress_done=report.rows)

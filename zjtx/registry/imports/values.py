@@ -43,7 +43,11 @@ def fold(value) -> str:
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
+# GB 32100: the registering authority and the kind of body (a digit or a letter, e.g.
+# Y1 for 个体工商户-style codes, 81 for 工会), six digits of the division, nine of the
+# organisation code and the check character.
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}")
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―－_]")
 
 
 def _uscc_valid(code: str) -> bool:
@@ -56,11 +60,25 @@ def _uscc_valid(code: str) -> bool:
 
 
 def credit_code(value) -> str:
-    code = clean_uscc(text(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _numeric_credit_code(value)
+    raw = clean_uscc(text(value))
+    code = _SEPARATORS.sub("", raw)  # typed in groups: 91410305-MA0…, 9141 0305 …
     if _uscc_valid(code):
         return code
-    reason = uscc_error(code) or "无效"  # stdnum names the reason
-    raise Bad(f"统一社会信用代码无效：{reason}")
+    reason = uscc_error(code) or "不符合 GB 32100 的编码规则"  # stdnum names the reason
+    raise Bad(f"统一社会信用代码无效：{text(value)}，{reason}")
+
+
+def _numeric_credit_code(value: int | float) -> str:
+    """An all-digit code kept in a number cell. Excel keeps 15 significant digits, so
+    an 18-digit code loses its last ones there; a number that still has all 18
+    digits (and passes the check) is the code."""
+    digits = str(int(value)) if float(value).is_integer() else repr(value)
+    if len(digits) == 18 and _uscc_valid(digits) and (isinstance(value, int) or float(digits) == value):
+        return digits
+    raise Bad(f"统一社会信用代码所在单元格是数字格式（读到 {digits}）：Excel 只保留 15 位有效数字，"
+              "18 位代码的末几位已经丢失。请把该列设为“文本”格式后重新填写代码")
 
 
 # --- dates ----------------------------------------------------------------------------
@@ -68,11 +86,14 @@ def credit_code(value) -> str:
 # The forms the issue names, and nothing else: 2023-05-01, 2023/5/1, 2023年5月1日.
 # A trailing 00:00:00 is what Excel writes when a date cell is saved as csv.
 _DATE_FORMS = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?: 00:00(?::00)?)?"),
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 0?0:00(?::00)?)?"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),  # 2023.5.12, as bureaus' notices write it
     re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
 )
-DATE_HELP = "写作 2023-05-01、2023/5/1 或 2023年5月1日，或使用 Excel 日期单元格"
+DATE_HELP = "写作 2023-05-01、2023/5/1、2023.5.1 或 2023年5月1日，或使用 Excel 日期单元格"
+# A validity written as a range: 2023.5.12-2026.5.11, 2023年5月12日至2026年5月11日.
+_RANGE = re.compile(r"(.+?)\s*(?:至|到|~|～|－|—|–|--|-(?=\s*\d{4}))\s*(\d{4}\D.*)")
 
 
 def date(value) -> dt.date:
@@ -91,6 +112,22 @@ def date(value) -> dt.date:
             except ValueError:
                 raise Bad(f"日期不存在：“{value.strip()}”") from None
     raise Bad(f"日期格式不正确：“{value.strip()}”，应{DATE_HELP}")
+
+
+def validity_end(value) -> dt.date:
+    """有效期至: a date, or a range whose end is the last day of the validity."""
+    if isinstance(value, str):
+        raw = unicodedata.normalize("NFKC", value).strip()
+        m = _RANGE.fullmatch(raw)
+        if m:
+            try:
+                start, end = date(m[1]), date(m[2])
+            except Bad:
+                raise Bad(f"有效期格式不正确：“{value.strip()}”，应为一个日期，或写作 2023.5.12-2026.5.11") from None
+            if end < start:
+                raise Bad(f"有效期的结束日早于开始日：“{value.strip()}”")
+            return end
+    return date(value)
 
 
 def three_years_validity(announced: dt.date) -> dt.date:
