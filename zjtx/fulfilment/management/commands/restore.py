@@ -4,7 +4,7 @@ from zjtx.fulfilment.backup import BackupError, restore
 
 
 class Command(BaseCommand):
-    help = "从备份文件恢复整个数据库（会清空当前数据）"
+    help = "从备份文件恢复整个数据库和证明材料（会清空当前数据）"
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -17,4 +17,4 @@ class Command(BaseCommand):
             n = restore(file)
         except BackupError as e:
             raise CommandError(str(e)) from None
-        self.stdout.write(f"restore: {n} objects restored from {file}")
+        self.stdout.write(f"restore: {int(n)} objects and {n.files} files restored from {file}")
