@@ -33,16 +33,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# Development mode (ZJTX_DEBUG=1): debug pages, plain http, a secret key made once in var/.
+# Production never runs `make run`: debug is off unless asked for (README, "Production").
 run: setup
-	$(BIN)/zjtx migrate --noinput
-	$(BIN)/zjtx demo --if-empty
+	ZJTX_DEBUG=1 $(BIN)/zjtx migrate --noinput
+	ZJTX_DEBUG=1 $(BIN)/zjtx demo --if-empty
 	@echo ""
 	@echo "ZJTX 已启动 / running at: http://$(HOST_PORT)/   (Ctrl-C 停止 / to stop)"
 	@echo ""
 	@# The background worker (imports, django-tasks) runs beside the server and stops with it.
-	@$(BIN)/zjtx db_worker & worker=$$!; \
+	@ZJTX_DEBUG=1 $(BIN)/zjtx db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/zjtx runserver $(HOST_PORT)
+	ZJTX_DEBUG=1 $(BIN)/zjtx runserver $(HOST_PORT)
 
 test: setup
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \

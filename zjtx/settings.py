@@ -28,15 +28,44 @@ def _env_list(name: str) -> list[str]:
     return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
 
 
-# Debug is on by default so that `make run` works on a fresh clone;
-# production sets ZJTX_DEBUG=0 and must then provide a real secret key.
-DEBUG = _env_bool("ZJTX_DEBUG", True)
+def _development_secret_key() -> str:
+    """Debug mode without ZJTX_SECRET_KEY: a random key made once on this machine and
+    kept in var/secret_key (never in the repository, so no one else knows it), so that
+    sessions survive a restart. Processes starting together (`make run` starts the
+    server and the worker) agree on one key: the file appears whole, by a hard link,
+    or not at all."""
+    from django.core.management.utils import get_random_secret_key
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        draft = VAR_DIR / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(get_random_secret_key() + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: its key is the one
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+# Debug (development mode) is off unless asked for: `make run` sets ZJTX_DEBUG=1. With
+# it off a real secret key is required. The test suite runs in development mode too:
+# pytest-django loads these settings before any conftest.py could set the variable,
+# so the default follows PYTEST_VERSION, which pytest sets while it runs (and the
+# commands a test starts inherit); pytest-django still turns DEBUG off per test.
+DEBUG = _env_bool("ZJTX_DEBUG", "PYTEST_VERSION" in os.environ)
 
 SECRET_KEY = os.environ.get("ZJTX_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("ZJTX_SECRET_KEY must be set when ZJTX_DEBUG is off.")
-    SECRET_KEY = "django-insecure-zjtx-development-only"
+        raise ImproperlyConfigured(
+            "ZJTX_SECRET_KEY must be set when ZJTX_DEBUG is off "
+            "(production; for development set ZJTX_DEBUG=1, as `make run` does).")
+    SECRET_KEY = _development_secret_key()
 
 # With DEBUG on and an empty list Django already accepts localhost names.
 ALLOWED_HOSTS = _env_list("ZJTX_ALLOWED_HOSTS")

@@ -1,0 +1,68 @@
+"""Security settings: debug off unless asked for, no public secret key, errors
+logged with their traceback, a Content-Security-Policy on every page. Settings are
+evaluated once per process, so the settings cases run in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+SHOW = ("import json, zjtx.settings as s; "
+        "print(json.dumps({'debug': s.DEBUG, 'key': s.SECRET_KEY}))")
+
+
+def _clean_env(**env) -> dict:
+    """This process's environment without ZJTX_* and without pytest's PYTEST_VERSION
+    (under which the suite runs in development mode): what an operator's shell has."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ZJTX_") and k != "PYTEST_VERSION"}
+    return {**base, **env}
+
+
+def _settings(**env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", SHOW], env=_clean_env(**env), cwd=REPO,
+                          capture_output=True, text=True)
+
+
+# --- item 4: debug off by default, no public key ------------------------------------------
+
+def test_debug_is_off_unless_asked_for():
+    done = _settings()
+    assert done.returncode != 0, done.stdout
+    assert "ImproperlyConfigured" in done.stderr and "ZJTX_SECRET_KEY must be set" in done.stderr
+    done = _settings(ZJTX_SECRET_KEY="k" * 50 + "-production-ish-0123456789")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["debug"] is False
+
+
+def test_development_mode_makes_a_key_of_its_own_and_keeps_it():
+    first, second = _settings(ZJTX_DEBUG="1"), _settings(ZJTX_DEBUG="1")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    key = json.loads(first.stdout)["key"]
+    assert json.loads(second.stdout)["key"] == key  # sessions survive a restart
+    assert "insecure" not in key and len(key) >= 50 and len(set(key)) >= 5
+    kept = REPO / "var" / "secret_key"
+    assert kept.read_text().strip() == key
+    assert stat.S_IMODE(kept.stat().st_mode) & 0o077 == 0  # readable by its owner only
+    # the key is nowhere in the repository's code
+    assert key not in (REPO / "zjtx" / "settings.py").read_text()
+    # an explicit key wins
+    done = _settings(ZJTX_DEBUG="1", ZJTX_SECRET_KEY="explicit-" + "x" * 50)
+    assert json.loads(done.stdout)["key"] == "explicit-" + "x" * 50
+
+
+def test_make_run_asks_for_development_mode():
+    done = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, env=_clean_env())
+    assert done.returncode == 0, done.stderr
+    commands = [c for line in done.stdout.splitlines() for c in re.split(r"[;&]\s*", line)
+                if "bin/zjtx " in c]
+    assert {c.split("bin/zjtx ", 1)[1].split()[0] for c in commands} >= {"migrate", "demo", "db_worker",
+                                                                          "runserver"}
+    for c in commands:
+        assert c.strip().startswith("ZJTX_DEBUG=1 "), c
