@@ -5,12 +5,15 @@ evaluated once per process, so the settings cases run in a fresh interpreter."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,3 +69,58 @@ def test_make_run_asks_for_development_mode():
                                                                           "runserver"}
     for c in commands:
         assert c.strip().startswith("ZJTX_DEBUG=1 "), c
+
+
+# --- item 5: server errors leave a traceback ------------------------------------------------
+
+def _boom(request):
+    raise RuntimeError("boom-500 for the log")
+
+
+def _urlpatterns():
+    from django.contrib.auth.decorators import login_not_required
+    from django.urls import path
+
+    return [path("boom/", login_not_required(_boom))]
+
+
+urlpatterns = _urlpatterns()
+
+
+@pytest.mark.urls(__name__)
+def test_a_server_error_logs_its_traceback(client, caplog):
+    client.raise_request_exception = False
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        assert client.get("/boom/").status_code == 500
+    [record] = [r for r in caplog.records if r.name == "django.request" and r.levelno == logging.ERROR]
+    assert record.exc_info and record.exc_info[0] is RuntimeError
+    assert "Traceback" in caplog.text and "RuntimeError: boom-500 for the log" in caplog.text
+
+
+ERROR_IN_A_VIEW = """
+import django
+django.setup()
+from django.contrib.auth.decorators import login_not_required
+from django.test import Client, override_settings
+from django.urls import path
+
+def boom(request):
+    raise RuntimeError("boom-500 in production")
+
+urlpatterns = [path("boom/", login_not_required(boom))]
+with override_settings(ROOT_URLCONF="__main__"):
+    print(Client(raise_request_exception=False).get("/boom/", secure=True).status_code)
+"""
+
+
+def test_in_production_a_500_goes_to_stderr_and_the_log_file_with_a_timestamp(tmp_path):
+    log_file = tmp_path / "log" / "zjtx.log"
+    env = _clean_env(ZJTX_DEBUG="0", ZJTX_SECRET_KEY="k" * 50 + "-0123456789", ZJTX_ALLOWED_HOSTS="testserver",
+                     ZJTX_LOG_FILE=str(log_file), DJANGO_SETTINGS_MODULE="zjtx.settings")
+    done = subprocess.run([sys.executable, "-c", ERROR_IN_A_VIEW], env=env, cwd=REPO, capture_output=True,
+                          text=True)
+    assert done.stdout.strip() == "500", done.stdout + done.stderr
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ERROR django\.request .*/boom/", re.M)
+    for text in (done.stderr, log_file.read_text(encoding="utf-8")):
+        assert stamped.search(text), text
+        assert "Traceback (most recent call last)" in text and "RuntimeError: boom-500 in production" in text

@@ -209,3 +209,49 @@ TASKS = {"default": {"BACKEND": os.environ.get("ZJTX_TASKS_BACKEND", "django_tas
 # worker can read them and the city admin can see what was imported.
 ZJTX_IMPORT_ROOT = Path(os.environ.get("ZJTX_IMPORT_ROOT", VAR_DIR / "imports"))
 ZJTX_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+# Logging: server errors (django.request: every 500 with its traceback), security
+# warnings (django.security: bad hosts, CSRF failures), the login lock-out (axes) and
+# the platform's own loggers (zjtx.*) go to stderr with a timestamp, where gunicorn,
+# systemd or `make run` collect them. ZJTX_LOG_FILE=PATH also writes them to a file
+# rotated at 10 MB (10 kept); ZJTX_LOG_FILE=1 means var/log/zjtx.log.
+ZJTX_LOG_LEVEL = os.environ.get("ZJTX_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+_log_file = os.environ.get("ZJTX_LOG_FILE", "").strip()
+if _log_file.lower() in {"1", "true", "yes", "on"}:
+    _log_file = str(VAR_DIR / "log" / "zjtx.log")
+_log_handlers = ["stderr"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "timestamped": {
+            "format": "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s",
+        },
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "timestamped",
+        },
+    },
+    "loggers": {
+        # Django's own default sends errors to stderr only with DEBUG on (and e-mails
+        # ADMINS, which is empty): in production a 500 left no trace at all.
+        # (django.server, runserver's request lines, keeps Django's own handler.)
+        "django": {"handlers": _log_handlers, "level": "WARNING"},
+        "axes": {"handlers": _log_handlers, "level": "WARNING"},
+        "zjtx": {"handlers": _log_handlers, "level": ZJTX_LOG_LEVEL},
+    },
+}
+if _log_file:
+    Path(_log_file).parent.mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": _log_file,
+        "maxBytes": 10 * 1024 * 1024,
+        "backupCount": 10,
+        "encoding": "utf-8",
+        "formatter": "timestamped",
+    }
+    _log_handlers.append("file")
