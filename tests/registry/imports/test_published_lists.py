@@ -257,3 +257,49 @@ def test_date_spellings_bureaus_use(tmp_path, announced, validity, on, to):
     assert report.written, report.errors
     r = models.Recognition.objects.get()
     assert (r.announced_on, r.valid_to) == (dt.date.fromisoformat(on), dt.date.fromisoformat(to))
+
+
+# --- a published list of names alone, with the list's tier and date -----------------------
+
+def claims_now():
+    return sorted((c.entitlement.enterprise.uscc, c.entitlement.item, c.entitlement.amount,
+                   tuple(c.entitlement.parts().items()), c.entitlement.budget_year)
+                  for c in __import__("zjtx.fulfilment.models", fromlist=["Claim"]).Claim.objects.select_related(
+                      "entitlement__enterprise"))
+
+
+def test_a_names_only_list_with_the_lists_tier_and_date_gives_the_claims_the_coded_list_gives(tmp_path):
+    from django.db import transaction
+
+    from .helpers import run
+
+    # registered as 有限责任公司 with full-width brackets; the province prints 有限公司 and ( )
+    ents = [enterprise(name=f"洛阳（{'甲乙丙丁戊己庚辛壬癸'[i % 10]}{i}）精密制造有限责任公司",
+                       home="410305" if i < 12 else "410323") for i in range(20)]
+    published = [[i + 1, e.name.replace("有限责任公司", "有限公司").replace("（", "(").replace("）", ")"), "洛阳市"]
+                 for i, e in enumerate(ents)]
+    names_only = write_xlsx(tmp_path / "名单.xlsx", ["序号", "企业名称", "所属地区"], published,
+                            title="河南省2024年度专精特新中小企业名单")
+    with transaction.atomic():
+        rc, out = run("recognitions", names_only, "--tier", "专精特新中小企业", "--date", "2024.12.20",
+                      "--source", "豫工信企业〔2024〕123号")
+        assert rc == 0, out
+        run_scan()
+        by_names = claims_now()
+        assert models.Recognition.objects.filter(source_document="豫工信企业〔2024〕123号").count() == 20
+        transaction.set_rollback(True)
+    coded = [[i + 1, e.name, e.uscc, "洛阳市", "省级专精特新中小企业", "", "2024-12-20", ""] for i, e in enumerate(ents)]
+    assert import_list(tmp_path, coded, name="带代码.xlsx").written
+    run_scan()
+    assert claims_now() == by_names and len(by_names) == 20
+
+
+def test_a_list_without_tier_or_date_and_no_constant_is_refused_naming_the_columns(tmp_path):
+    from .helpers import run
+
+    e = enterprise(name="洛阳某机械有限公司")
+    path = write_xlsx(tmp_path / "名单.xlsx", ["序号", "企业名称", "所属地区"], [[1, e.name, "洛阳市"]])
+    rc, out = run("recognitions", path)
+    assert rc != 0 and "缺少必填列：认定类型、认定时间" in "".join(out)
+    rc, out = run("recognitions", path, "--tier", "瞪羚企业", "--date", "2024-12-20")
+    assert rc != 0 and "整份名单的认定类型" in "".join(out)

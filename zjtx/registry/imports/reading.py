@@ -40,9 +40,10 @@ def suffix_of(name: str) -> str:
 
 
 @contextmanager
-def open_table(path, *, spec: Spec, name: str | None = None):
+def open_table(path, *, spec: Spec, name: str | None = None, given: frozenset[str] = frozenset()):
     """Yield a Table over the file at `path`; `name` (the uploaded file's name) decides
-    the format when the stored path has none."""
+    the format when the stored path has none. Columns in `given` are set for the
+    whole file by the caller: the heading row need not have them."""
     suffix = suffix_of(name or str(path))
     if suffix == ".xls":
         raise FileProblem("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入")
@@ -50,12 +51,12 @@ def open_table(path, *, spec: Spec, name: str | None = None):
         raise FileProblem(f"只能导入 .xlsx 或 .csv 文件，收到的是“{suffix or '无扩展名'}”")
     if suffix == ".xlsx":
         with _xlsx_rows(path) as (rows, max_row, note):
-            table = _table(rows, spec=spec, max_row=max_row)
+            table = _table(rows, spec=spec, max_row=max_row, given=given)
             table.sheet_note = note
             yield table
     else:
         rows, count = _csv_rows(path)
-        yield _table(rows, spec=spec, max_row=count)
+        yield _table(rows, spec=spec, max_row=count, given=given)
 
 
 @contextmanager
@@ -100,12 +101,13 @@ def _csv_rows(path) -> tuple[Iterator[tuple[int, tuple]], int]:
     return ((i, tuple(r)) for i, r in enumerate(records, start=1)), len(records)
 
 
-def _table(rows: Iterator[tuple[int, tuple]], *, spec: Spec, max_row: int | None) -> Table:
+def _table(rows: Iterator[tuple[int, tuple]], *, spec: Spec, max_row: int | None,
+           given: frozenset[str] = frozenset()) -> Table:
     wanted: dict[str, str] = {}
     for col in spec.columns:
         for h in (col.heading, *col.aliases):
             wanted[heading_key(h)] = col.key
-    required = [c for c in spec.columns if c.required]
+    required = [c for c in spec.columns if c.required and c.key not in given]
     best: tuple[int, list[str]] | None = None
     for number, cells in rows:
         positions, seen_twice = {}, []

@@ -85,10 +85,13 @@ def file_digest(path) -> tuple[int, str]:
 
 def run_import(kind: str, path, *, user=None, actor: str = "", dry_run: bool = False,
                progress: Progress | None = None, file_name: str | None = None,
-               log: ImportLog | None = None, source: str = ImportLog.Source.CLI) -> ImportReport:
+               log: ImportLog | None = None, source: str = ImportLog.Source.CLI,
+               constants: dict | None = None) -> ImportReport:
     """Import the file at `path` as KIND. Returns the report; writes only when the
     file has no bad row and `dry_run` is false. Every run is logged in ImportLog
-    (`log` when the web page created it already)."""
+    (`log` when the web page created it already). `constants` (column key → text as
+    typed) set columns for the whole file: a bureau's published list of names alone,
+    imported with its tier, date and source."""
     spec = spec_for(kind)
     file_name = file_name or Path(path).name
     report = ImportReport(kind=kind, file_name=file_name, dry_run=dry_run)
@@ -104,7 +107,15 @@ def run_import(kind: str, path, *, user=None, actor: str = "", dry_run: bool = F
     progress = _logging_progress(log, progress)
     try:
         handler = kinds.HANDLERS[kind](report)
-        plan = _read_and_check(spec, handler, path, file_name, report, progress)
+        try:
+            given = read_constants(kind, constants or {})
+        except Bad as e:
+            report.errors.append(Issue(0, "整份名单", str(e)))
+            given = None
+        plan = Plan() if given is None else _read_and_check(spec, handler, path, file_name, report, progress, given)
+        if given:
+            report.notices.insert(0, Issue(0, "整份名单", "、".join(
+                f"{spec.column(k).heading}：{str(constants[k]).strip()}" for k in given) + "（文件中空白的单元格取此值）"))
         if not report.ok:  # a refused file writes nothing: it must not read as "293 created"
             report.created = report.updated = report.unchanged = 0
         if report.ok and not dry_run and (plan.creates or plan.updates):
@@ -137,10 +148,29 @@ class Plan:
     updates: list = field(default_factory=list)  # (pk, changes)
 
 
-def _read_and_check(spec, handler, path, file_name, report: ImportReport, progress: Progress) -> Plan:
+def read_constants(kind: str, raw: dict[str, str]) -> dict:
+    """Values given for a whole file (column key → text as typed), read as the column
+    reads a cell; Bad names the column."""
+    spec = spec_for(kind)
+    out = {}
+    for key, value in raw.items():
+        if value is None or not str(value).strip():
+            continue
+        if key not in {c.key for c in spec.columns}:
+            raise Bad(f"{spec.title}没有“{key}”这一列，不能为整份名单设定")
+        col = spec.column(key)
+        try:
+            out[key] = col.read(value)
+        except Bad as e:
+            raise Bad(f"整份名单的{col.heading}：{e}") from None
+    return out
+
+
+def _read_and_check(spec, handler, path, file_name, report: ImportReport, progress: Progress,
+                    constants: dict) -> Plan:
     plan = Plan()
     try:
-        with open_table(path, spec=spec, name=file_name) as table:
+        with open_table(path, spec=spec, name=file_name, given=frozenset(constants)) as table:
             if table.ignored:
                 report.notices.append(Issue(table.heading_row, "表头", f"以下列不属于模板，未导入：{'、'.join(table.ignored)}"))
             if table.sheet_note:
@@ -173,6 +203,9 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
                         failed.add(col.key)
                 if not filled or row.get("seq") == EXAMPLE_MARK:
                     continue  # an empty (perhaps pre-numbered) row, or the template's example
+                for key, value in constants.items():  # the whole file's tier, date, source…
+                    if row.get(key) is None and key not in failed:
+                        row[key] = value
                 report.rows += 1
                 for col, _, _ in columns:
                     if col.required and row[col.key] is None and col.key not in failed:

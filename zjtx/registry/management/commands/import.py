@@ -26,8 +26,20 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="记为操作人的用户名（写入变更历史和导入记录）")
         parser.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
                             help="在标准错误输出显示进度条（auto：仅在终端上）")
+        # A published list as bureaus publish it (序号、企业名称、所属地区 only): its tier,
+        # date and source are those of the whole list.
+        parser.add_argument("--tier", help="整份名单的认定类型，如 省级专精特新中小企业（认定名单）")
+        parser.add_argument("--date", help="整份名单的认定时间，如 2024-12-20（认定名单）")
+        parser.add_argument("--kind", dest="recognition_kind", help="整份名单的认定方式：认定 或 复核（认定名单）")
+        parser.add_argument("--batch", help="整份名单的认定批次（认定名单）")
+        parser.add_argument("--source", help="整份名单的来源文件或文号，如 豫工信企业〔2024〕123号")
 
     def handle(self, *args, kind, file, dry_run, user=None, progress="auto", **options):
+        constants = {key: options.get(opt) for key, opt in (
+            ("tier", "tier"), ("announced_on", "date"), ("kind", "recognition_kind"), ("batch", "batch"),
+            ("source_document", "source")) if options.get(opt)}
+        if constants and kind != "recognitions" and set(constants) - {"source_document"}:
+            raise CommandError("--tier、--date、--kind、--batch 只用于认定名单（recognitions）")
         account = None
         if user:
             try:
@@ -41,14 +53,15 @@ class Command(BaseCommand):
         show = progress == "always" or (progress == "auto" and sys.stderr.isatty())
         bar = ProgressBar(label=f"import {kind}", stream=self.stderr._out) if show else None
         try:
-            report = run_import(kind, file, user=account, dry_run=dry_run, progress=bar)
+            report = run_import(kind, file, user=account, dry_run=dry_run, progress=bar, constants=constants)
         finally:
             if bar:
                 bar.close()
         verbose = options.get("verbosity", 1) >= 2
         for issue in report.errors:
             self.stdout.write(str(issue))
-        notices = report.notices if verbose else [n for n in report.notices if n.column in ("表头", "文件", "后续处理")]
+        notices = report.notices if verbose else [n for n in report.notices if n.column in (
+            "表头", "文件", "后续处理", "整份名单", "工作表")]
         for notice in notices:
             self.stdout.write(f"提示：{notice}")
         if len(report.notices) > len(notices):
