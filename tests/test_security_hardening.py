@@ -124,3 +124,56 @@ def test_in_production_a_500_goes_to_stderr_and_the_log_file_with_a_timestamp(tm
     for text in (done.stderr, log_file.read_text(encoding="utf-8")):
         assert stamped.search(text), text
         assert "Traceback (most recent call last)" in text and "RuntimeError: boom-500 in production" in text
+
+
+# --- item 6: the login lock-out behind the proxy ----------------------------------------------
+
+PROXY = "10.0.0.2"  # every request reaches the platform from the proxy
+
+
+def _login(client, password):
+    return client.post("/accounts/login/", {"username": "city_admin", "password": password})
+
+
+def _from(forwarded_for: str):
+    from django.test import Client
+
+    # what nginx sends on: the client's own X-Forwarded-For, if any, then the peer it saw
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_failures_lock_out_the_forwarded_address_only(settings):
+    from django.contrib.auth import get_user_model
+
+    settings.ZJTX_BEHIND_PROXY = True
+    get_user_model().objects.create_user("city_admin", password="right-pass-2026")
+    attacker = _from("203.0.113.7")
+    for _ in range(5):
+        assert _login(attacker, "wrong").status_code in (200, 429)
+    assert _login(attacker, "right-pass-2026").status_code == 429
+    # claiming to be someone else in the header changes nothing: the proxy's entry counts
+    assert _login(_from("198.51.100.20, 203.0.113.7"), "right-pass-2026").status_code == 429
+    # the officer, from another address through the same proxy, still signs in
+    assert _login(_from("198.51.100.20"), "right-pass-2026").status_code == 302
+
+
+@pytest.mark.django_db
+def test_without_the_proxy_setting_the_forwarded_header_is_ignored(settings):
+    from django.contrib.auth import get_user_model
+
+    settings.ZJTX_BEHIND_PROXY = False
+    get_user_model().objects.create_user("city_admin", password="right-pass-2026")
+    for i in range(5):
+        _login(_from(f"203.0.113.{i}"), "wrong")  # a new "address" each time: the header is not trusted
+    assert _login(_from("198.51.100.20"), "right-pass-2026").status_code == 429
+
+
+def test_the_proxy_setting_comes_from_the_environment():
+    show = ("import json, zjtx.settings as s; "
+            "print(json.dumps([s.ZJTX_BEHIND_PROXY, s.AXES_CLIENT_IP_CALLABLE, s.SECURE_PROXY_SSL_HEADER]))")
+    env = _clean_env(ZJTX_SECRET_KEY="k" * 50 + "-0123456789", ZJTX_BEHIND_PROXY="1")
+    done = subprocess.run([sys.executable, "-c", show], env=env, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [True, "zjtx.accounts.lockout.client_ip_address",
+                                       ["HTTP_X_FORWARDED_PROTO", "https"]]

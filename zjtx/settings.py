@@ -117,6 +117,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("ZJTX_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("ZJTX_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind the reverse proxy (ZJTX_BEHIND_PROXY=1) the address is the client's from the
+# proxy's X-Forwarded-For, not the proxy's own (zjtx/accounts/lockout.py).
+ZJTX_BEHIND_PROXY = _env_bool("ZJTX_BEHIND_PROXY", False)
+AXES_CLIENT_IP_CALLABLE = "zjtx.accounts.lockout.client_ip_address"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -184,7 +188,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("ZJTX_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("ZJTX_HSTS_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _env_bool("ZJTX_HSTS_PRELOAD", True)
-    if _env_bool("ZJTX_BEHIND_PROXY", False):
+    if ZJTX_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("ZJTX_SESSION_SECONDS", str(8 * 3600)))  # a working day
