@@ -142,3 +142,19 @@ def test_a_workbook_whose_sheets_are_all_hidden_is_refused(tmp_path):
     path = workbook(tmp_path / "全隐藏.xlsx", [("名单", "veryHidden", sheet_xml([REC_HEADINGS]))])
     report = run_import("recognitions", path, dry_run=True)
     assert "都已隐藏" in report.errors[0].message
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x0b", "\x1f", "\x7f", "\x85"])
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_control_character_in_a_cell_is_refused_in_the_dry_run_as_in_the_real_one(tmp_path, bad, dry_run):
+    from tests.registry.factories import make_uscc
+
+    from .helpers import write_csv
+
+    path = write_csv(tmp_path / "名单.csv", REC_HEADINGS, [
+        [1, f"洛阳某{bad}机械有限公司", make_uscc(), "涧西区", "省级专精特新中小企业", "", "2024-06-28", ""]])
+    report = run_import("recognitions", path, dry_run=dry_run)
+    assert not report.written and "控制字符" in report.errors[0].message and report.errors[0].row == 2
+    from zjtx.registry.models import Enterprise
+
+    assert not Enterprise.objects.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,10 @@ class Plan:
     updates: list = field(default_factory=list)  # (pk, changes)
 
 
+# C0 controls but tab, line feed and carriage return, DEL and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def read_constants(kind: str, raw: dict[str, str]) -> dict:
     """Values given for a whole file (column key → text as typed), read as the column
     reads a cell; Bad names the column."""
@@ -195,6 +200,14 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
                         continue
                     if col.key != "seq":
                         filled = True
+                    if isinstance(raw, str) and (bad := _CONTROL.search(raw)):
+                        # PostgreSQL refuses NUL in text, and an xlsx cannot hold the others:
+                        # let in, they fail the real import or every later export.
+                        report.errors.append(Issue(number, col.heading, f"含有不可见的控制字符（U+{ord(bad[0]):04X}），"
+                                                   "请删除后再导入（常见于从网页或其他系统复制的内容）"))
+                        row[col.key] = None
+                        failed.add(col.key)
+                        continue
                     try:
                         row[col.key] = read(raw)
                     except Bad as e:
