@@ -8,6 +8,7 @@ investors and investments, service platforms. Every change is kept in history
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from django.conf import settings
@@ -445,6 +446,12 @@ class ImportLog(models.Model):
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+
+    # No sign of life for this long while queued or running: the worker died (killed,
+    # restarted). The import wrote nothing (it writes in one transaction), so the file
+    # can be imported again. Longer than any write phase, which reports no progress.
+    STALE_AFTER = dt.timedelta(minutes=30)
 
     class Meta:
         verbose_name = verbose_name_plural = "导入记录"
@@ -454,8 +461,20 @@ class ImportLog(models.Model):
         return f"{self.get_kind_display()} {self.file_name} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
+    def interrupted(self) -> bool:
+        from django.utils import timezone
+
+        if self.status not in {self.Status.PENDING, self.Status.RUNNING}:
+            return False
+        return timezone.now() - (self.heartbeat_at or self.started_at or self.created_at) > self.STALE_AFTER
+
+    @property
     def finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}
+        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED} or self.interrupted
+
+    @property
+    def status_label(self) -> str:
+        return "已中断（未写入）" if self.interrupted else self.get_status_display()
 
     @property
     def summary_line(self) -> str:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.registry.factories import make_uscc
-from zjtx.accounts.models import Profile, Role
+from zjtx.accounts.models import Role
 from zjtx.registry import models
 
 from .helpers import REC_HEADINGS, write_xlsx
@@ -24,22 +23,7 @@ ROWS = [[1, "洛阳网页甲有限公司", make_uscc("410305", 5001), "涧西区
         [2, "洛阳网页乙有限公司", make_uscc("410323", 5002), "新安县", "创新型中小企业", "", "2023/6/1", "2026-05-31"]]
 
 
-def user_with(role: str, name: str):
-    user = get_user_model().objects.create_user(name, password="x-pass-123456")
-    Profile.objects.create(user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def admin():
-    return user_with(Role.CITY_ADMIN, "cityadmin")
-
-
-@pytest.fixture
-def client_admin(admin):
-    c = Client()
-    c.force_login(admin)
-    return c
+from .conftest import user_with  # noqa: E402  (the admin and client_admin fixtures live there too)
 
 
 def xlsx_upload(tmp_path, rows, name="认定名单.xlsx"):

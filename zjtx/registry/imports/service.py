@@ -266,7 +266,18 @@ def _os_user() -> str:
         return "命令行"
 
 
+NOTICES_KEPT = 10_000  # a million-row list can have a notice a row (validity presumed …)
+
+
+def _kept(notices: list[Issue]) -> list:
+    kept = [[n.row, n.column, n.message] for n in notices[:NOTICES_KEPT]]
+    if len(notices) > NOTICES_KEPT:
+        kept.append([0, "提示", f"另有 {len(notices) - NOTICES_KEPT} 条提示未保存（共 {len(notices)} 条）"])
+    return kept
+
+
 def _log_update(log: ImportLog, **values) -> None:
+    values.setdefault("heartbeat_at", timezone.now())  # a sign of life for ImportLog.interrupted
     for k, val in values.items():
         setattr(log, k, val)
     ImportLog.objects.filter(pk=log.pk).update(**values)
@@ -289,6 +300,6 @@ def _finish(log: ImportLog, report: ImportReport, *, status: str, message: str =
         log, status=status, finished_at=timezone.now(), rows=report.rows, created=report.created,
         updated=report.updated, unchanged=report.unchanged, error_count=report.error_count,
         errors=[[e.row, e.column, e.message] for e in report.errors],
-        notices=[[n.row, n.column, n.message] for n in report.notices],
+        notices=_kept(report.notices),
         message=message or ("" if report.ok else f"文件中有 {report.error_count} 处错误，未写入任何数据（0 条新增、0 条更新）"),
         phase="", progress_done=report.rows)

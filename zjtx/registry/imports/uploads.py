@@ -65,9 +65,13 @@ def confirm_import(*, preview: ImportLog, user) -> ImportLog:
     confirmation returns the run already started."""
     if not preview.dry_run or preview.status != ImportLog.Status.DONE or preview.error_count:
         raise UploadRefused("只有无错误的试导入才能确认导入")
-    existing = preview.runs.first()
-    if existing is not None:
+    existing = preview.runs.order_by("-pk").first()
+    if existing is not None and not existing.interrupted:
         return existing
+    if existing is not None:  # its worker died: nothing was written, so it may run again
+        ImportLog.objects.filter(pk=existing.pk).update(
+            status=ImportLog.Status.FAILED, finished_at=timezone.now(),
+            message="后台任务中断（进程退出或重启），未写入任何数据；已重新确认导入")
     path = stored_file(preview)
     if not path.exists() or _sha256(path) != preview.file_sha256:
         raise UploadRefused("上传的文件已不存在或已被改动，请重新上传")

@@ -59,7 +59,8 @@ def home(request):
 
 
 def _home(request, form, status=200):
-    logs = ImportLog.objects.select_related("user").order_by("-created_at", "-pk")
+    # The bad rows and notices of a large file can be megabytes: the list never reads them.
+    logs = ImportLog.objects.select_related("user").defer("errors", "notices").order_by("-created_at", "-pk")
     page = Paginator(logs, LOGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "registry/imports/home.html",
                   {"form": form, "page": page, "kinds": _kinds(),
@@ -86,15 +87,15 @@ def upload(request):
 def detail(request, pk: int):
     log = get_object_or_404(ImportLog.objects.select_related("user", "preview"), pk=pk)
     errors = Paginator(log.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    run = log.runs.order_by("pk").first() if log.dry_run else None
+    run = log.runs.order_by("-pk").first() if log.dry_run else None
     return render(request, "registry/imports/detail.html",
                   {"log": log, "errors": errors, "run": run, "title": SPECS[log.kind].title,
                    "notices": log.notices[:ERRORS_PER_PAGE], "can_confirm": _can_confirm(log, run)})
 
 
 def _can_confirm(log: ImportLog, run) -> bool:
-    return (log.dry_run and log.status == ImportLog.Status.DONE and not log.error_count and run is None
-            and (log.created or log.updated) > 0)
+    return (log.dry_run and log.status == ImportLog.Status.DONE and not log.error_count
+            and (run is None or run.interrupted) and (log.created or log.updated) > 0)
 
 
 @require_GET
