@@ -177,3 +177,92 @@ def test_the_proxy_setting_comes_from_the_environment():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [True, "zjtx.accounts.lockout.client_ip_address",
                                        ["HTTP_X_FORWARDED_PROTO", "https"]]
+
+
+# --- item 7: a Content-Security-Policy on every page ----------------------------------------
+
+def _every_url():
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def _filled(pattern: str, ids: dict) -> str:
+    values = {"kind": "enterprises", "uidb64": "MQ", "token": "set-password", "number": "1"}
+
+    def value(m):
+        name = m.group(2)
+        if pattern.startswith("fulfilment/statement/") and name == "kind":
+            return "enterprise"
+        return str(ids.get((pattern.split("/")[0], name), values.get(name, "1")))
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, pattern)
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_content_security_policy(client, world):
+    from django.contrib.auth import get_user_model
+
+    from zjtx.csp import POLICY
+    from zjtx.fulfilment.models import Claim
+    from zjtx.fulfilment.scan import run_scan
+
+    assert "default-src 'self'" in POLICY and "script-src 'self'" in POLICY and "'unsafe" not in POLICY
+    for directive in ("style-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'self'",
+                      "object-src 'none'"):
+        assert directive in POLICY
+    run_scan()
+    claim = Claim.objects.order_by("pk").first()
+    ids = {("fulfilment", "pk"): claim.pk, ("registry", "pk"): world["jx"].pk}
+    urls = [_filled(p, ids) for p in _every_url()]
+    assert len(urls) > 40 and "/fulfilment/ledger/" in urls
+    urls.remove("/accounts/logout/")
+    urls.append("/accounts/logout/")  # last: it signs the visitor out
+    admin = get_user_model().objects.create_superuser("root", password="x-root-pass-2026")
+    seen = {}
+    for who in (None, world["city_admin"], world["ent_jx"], admin):
+        client.logout()
+        if who:
+            client.force_login(who)
+        for url in urls:
+            for response in (client.get(url), client.post(url, {})):
+                seen[response.status_code] = url
+                assert response.get("Content-Security-Policy") == POLICY, (url, response.status_code)
+                if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                    continue
+                html = response.content.decode()
+                assert not INLINE_SCRIPT.search(html), (url, INLINE_SCRIPT.search(html).group(0))
+                assert not INLINE_HANDLER.search(html), (url, INLINE_HANDLER.search(html).group(0))
+                assert not STYLE_ATTRIBUTE.search(html), (url, STYLE_ATTRIBUTE.search(html).group(0))
+    assert {200, 302, 403, 404, 405} <= set(seen), seen
+    # the login lock-out's page too
+    client.logout()
+    for _ in range(6):
+        locked = client.post("/accounts/login/", {"username": "city_admin", "password": "wrong"})
+    assert locked.status_code == 429 and locked["Content-Security-Policy"] == POLICY
+
+
+@pytest.mark.django_db
+def test_an_evidence_file_keeps_its_own_sandbox_policy():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from zjtx.csp import ContentSecurityPolicyMiddleware
+
+    def sandboxed(request):
+        response = HttpResponse(b"%PDF-")
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+    response = ContentSecurityPolicyMiddleware(sandboxed)(RequestFactory().get("/"))
+    assert response["Content-Security-Policy"] == "sandbox"
