@@ -447,6 +447,8 @@ class ImportLog(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    constants = models.JSONField("整份名单设定", default=dict, blank=True,
+                                 help_text="为整个文件设定的列（列键 → 填写的文字），如认定类型、认定时间、来源文件")
 
     # No sign of life for this long while queued or running: the worker died (killed,
     # restarted). The import wrote nothing (it writes in one transaction), so the file

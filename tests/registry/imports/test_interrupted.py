@@ -66,3 +66,33 @@ def test_a_file_with_a_notice_a_row_keeps_ten_thousand_and_says_how_many_more():
     kept = _kept(notices)
     assert len(kept) == NOTICES_KEPT + 1 and kept[-1][2] == f"另有 5 条提示未保存（共 {NOTICES_KEPT + 5} 条）"
     assert _kept(notices[:3]) == [[n, "有效期至", "未填写，按认定时间起三年推定"] for n in range(3)]
+
+
+def test_the_import_page_sets_a_whole_lists_tier_date_and_source(tmp_path, client_admin):
+    """Issue 9: a published list of names alone, previewed and confirmed from the page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.registry.factories import enterprise
+
+    from .helpers import write_xlsx
+
+    ents = [enterprise(name=f"洛阳网页名单{i}有限公司") for i in range(3)]
+    path = write_xlsx(tmp_path / "名单.xlsx", ["序号", "企业名称", "所属地区"],
+                      [[i + 1, e.name, "洛阳市"] for i, e in enumerate(ents)])
+
+    def upload(**constants):
+        return client_admin.post(reverse("registry:import-upload"), {
+            "kind": "recognitions", **constants,
+            "file": SimpleUploadedFile("名单.xlsx", path.read_bytes())})
+
+    bad = upload(tier="瞪羚企业", announced_on="2024-12-20")
+    assert bad.status_code == 400 and "整份名单的认定类型" in bad.content.decode()
+    assert not models.ImportLog.objects.exists()
+    upload(tier="专精特新中小企业", announced_on="2024.12.20", source_document="豫工信企业〔2024〕123号")
+    preview = models.ImportLog.objects.get()
+    assert (preview.status, preview.created) == ("done", 3), preview.errors
+    html = client_admin.get(reverse("registry:import-detail", args=[preview.pk])).content.decode()
+    assert "认定类型：专精特新中小企业" in html
+    client_admin.post(reverse("registry:import-confirm", args=[preview.pk]))
+    assert models.Recognition.objects.filter(tier="provincial", source_document="豫工信企业〔2024〕123号",
+                                             announced_on=dt.date(2024, 12, 20)).count() == 3

@@ -16,5 +16,5 @@ def run_import_task(log_id: int) -> str:
     if log.status != ImportLog.Status.PENDING:  # delivered twice: the first run counts
         return log.summary_line
     report = run_import(log.kind, stored_file(log), user=log.user, dry_run=log.dry_run,
-                        file_name=log.file_name, log=log, source=log.source)
+                        file_name=log.file_name, log=log, source=log.source, constants=log.constants)
     return report.summary_line

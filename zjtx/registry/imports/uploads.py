@@ -28,7 +28,7 @@ def stored_file(log: ImportLog) -> Path:
     return import_root() / log.stored_path
 
 
-def accept_upload(*, kind: str, upload, user) -> ImportLog:
+def accept_upload(*, kind: str, upload, user, constants: dict | None = None) -> ImportLog:
     """Keep the uploaded file and start its dry run (a preview of every change and
     every bad row); nothing is written to the registry until the admin confirms."""
     spec_for(kind)  # refuses an unknown kind
@@ -56,7 +56,8 @@ def accept_upload(*, kind: str, upload, user) -> ImportLog:
         raise UploadRefused("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
     log = ImportLog.objects.create(
         kind=kind, dry_run=True, source=ImportLog.Source.WEB, user=user, actor=user.get_username(),
-        file_name=name, file_size=upload.size, file_sha256=digest.hexdigest(), stored_path=str(relative))
+        file_name=name, file_size=upload.size, file_sha256=digest.hexdigest(), stored_path=str(relative),
+        constants={k: v for k, v in (constants or {}).items() if v})
     return _start(log)
 
 
@@ -78,7 +79,7 @@ def confirm_import(*, preview: ImportLog, user) -> ImportLog:
     log = ImportLog.objects.create(
         kind=preview.kind, dry_run=False, source=ImportLog.Source.WEB, user=user, actor=user.get_username(),
         file_name=preview.file_name, file_size=preview.file_size, file_sha256=preview.file_sha256,
-        stored_path=preview.stored_path, preview=preview)
+        stored_path=preview.stored_path, preview=preview, constants=preview.constants)
     return _start(log)
 
 

@@ -25,6 +25,8 @@ from zjtx.spreadsheet import csv_text
 from ..models import ImportLog
 from . import exports, uploads
 from .columns import SPECS
+from .service import read_constants
+from .values import Bad
 
 ERRORS_PER_PAGE = 200
 LOGS_PER_PAGE = 20
@@ -46,6 +48,26 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label="导入类型", choices=ImportLog.Kind.choices)
     file = forms.FileField(label="文件（.xlsx 或 .csv，不超过 50 MB）",
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    # A published list of names alone: its tier, date and source are the whole list's.
+    tier = forms.CharField(label="整份名单的认定类型", required=False, max_length=40,
+                           widget=forms.TextInput(attrs={"placeholder": "如 省级专精特新中小企业"}))
+    announced_on = forms.CharField(label="整份名单的认定时间", required=False, max_length=40,
+                                   widget=forms.TextInput(attrs={"placeholder": "如 2024-12-20"}))
+    source_document = forms.CharField(label="来源文件（文号）", required=False, max_length=200,
+                                      widget=forms.TextInput(attrs={"placeholder": "如 豫工信企业〔2024〕123号"}))
+    CONSTANTS = ("tier", "announced_on", "source_document")
+
+    def clean(self):
+        data = super().clean()
+        given = {k: data.get(k, "").strip() for k in self.CONSTANTS if data.get(k, "").strip()}
+        if set(given) - {"source_document"} and data.get("kind") != "recognitions":
+            raise forms.ValidationError("整份名单的认定类型和认定时间只用于认定名单")
+        try:
+            read_constants(data.get("kind") or "recognitions", given)
+        except Bad as e:
+            raise forms.ValidationError(str(e)) from None
+        data["constants"] = given
+        return data
 
 
 def _kinds():
@@ -75,7 +97,7 @@ def upload(request):
         return _home(request, form, status=400)
     try:
         log = uploads.accept_upload(kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-                                    user=request.user)
+                                    user=request.user, constants=form.cleaned_data["constants"])
     except uploads.UploadRefused as e:
         form.add_error("file", str(e))
         return _home(request, form, status=400)
