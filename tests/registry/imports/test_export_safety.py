@@ -84,7 +84,7 @@ def test_the_ledger_xlsx_writes_names_and_references_as_text(client, world, make
     ledger_with_lines(client, world, make_user)
     Payment.objects.filter(reference="SZ-2").update(reference=INJECTIONS[0])
     Payment.objects.filter(reference="SZ-1").update(reference="@SUM(1)\x07")
-    Enterprise.objects.filter(pk=world["jx"].pk).update(name="=1+1\x00涧西")
+    Enterprise.objects.filter(pk=world["jx"].pk).update(name="=1+1\x01涧西")
     response = as_user(client, world["city_admin"]).get("/fulfilment/ledger/?format=xlsx&part=city")
     assert response.status_code == 200
     assert_text_cells(response.content, [INJECTIONS[0], "@SUM(1)\ufffd", "=1+1\ufffd涧西"])
