@@ -106,6 +106,8 @@ def main() -> None:
     if args.sqlite:
         tmp = tempfile.mkdtemp(prefix="zjtx-scan-")
         os.environ["ZJTX_DATABASE_URL"] = f"sqlite:///{tmp}/scan.sqlite3"
+        os.environ.setdefault("ZJTX_DEBUG", "0")
+        os.environ.setdefault("ZJTX_SECRET_KEY", __import__("secrets").token_urlsafe(50))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zjtx.settings")
         sys.path.insert(0, str(web.ROOT))
         import django

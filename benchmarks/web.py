@@ -155,6 +155,9 @@ def drop_database(name: str) -> None:
 
 def setup_django(db: str) -> None:
     os.environ["ZJTX_DATABASE_URL"] = _server_url(db)
+    # Production settings in this process too (no query log kept in memory); a key of its own.
+    os.environ.setdefault("ZJTX_DEBUG", "0")
+    os.environ.setdefault("ZJTX_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zjtx.settings")
     sys.path.insert(0, str(ROOT))
     import django
