@@ -79,3 +79,20 @@ def test_workbench_page_for_each_role_and_login_lands_there(world, client):
     assert "echarts-6.1.0.min.js" in page and 'id="claims-by-state-option"' in page
     client.logout()
     assert client.get("/").status_code == 302
+
+
+def test_the_city_admin_sees_how_many_pre_policy_recognitions_were_paid(world):
+    """Issue 9: enterprises recognised before the policy and still valid on its first
+    day are "已认定" and paid; the workbench says how many such rewards the scans found."""
+    from tests.registry.factories import enterprise, recognition
+
+    def shown():
+        wb = workbench_for(world["city_admin"])
+        return next(s.value for s in wb.stats if s.label.startswith("第1条“已认定”奖励"))
+
+    early = enterprise(name="洛阳二〇二〇年认定机械有限公司")
+    recognition(early, tier="provincial", on="2020-06-20", to="2023-06-19")  # valid on 2022-07-01: paid
+    lapsed = enterprise(name="洛阳已过期机械有限公司")
+    recognition(lapsed, tier="provincial", on="2019-03-01", to="2022-02-28")  # lapsed before: not paid
+    run_scan()
+    assert shown() == "1 项"  # the world's two enterprises were recognised in 2023

@@ -81,6 +81,18 @@ def _claim_charts(claims) -> list[Chart]:
     return charts
 
 
+def pre_policy_honours() -> int:
+    """Art. 1 rewards the scans found for recognitions made before the policy and still
+    valid on its first day (D9 "已认定"), claims not rejected: a bureau checks them
+    against its lists of earlier years."""
+    from zjtx.policy_admin.services import effective_pack
+
+    first = effective_pack().parameters["policy_effective_date"].value_on(timezone.localdate())
+    refs = Entitlement.objects.filter(article=1, event_ref__startswith="R").exclude(
+        claim__state=ClaimState.REJECTED).values_list("event_ref", flat=True)
+    return Recognition.objects.filter(pk__in=[int(r[1:]) for r in refs], announced_on__lt=first).count()
+
+
 def workbench_for(user) -> Workbench:
     role = role_of(user)
     profile = getattr(user, "profile", None)
@@ -100,6 +112,7 @@ def workbench_for(user) -> Workbench:
     if role == Role.CITY_ADMIN:
         flagged = Revision.objects.filter(resolved_at__isnull=True).count()
         wb.todos.append(Todo("扫描发现的差异待复核", flagged, f"{claim_list}?flagged=yes"))
+        wb.stats.append(Stat("第1条“已认定”奖励（施行前认定、施行日仍有效）", f"{pre_policy_honours():,} 项"))
         wb.links += [("运行免申即享扫描", reverse("fulfilment:scan")), ("审计记录", reverse("fulfilment:audit"))]
     if role in RECIPIENTS:
         pending = claims.filter(state__in=[ClaimState.PENDING_CONFIRMATION, ClaimState.RETURNED]).count()
