@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from pathlib import Path
 from .columns import SEQ, Spec, heading_key
 from .xlsx_guard import WorkbookRefused, check_workbook
 
+logger = logging.getLogger(__name__)
 HEADING_SEARCH_ROWS = 10
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 
@@ -63,8 +65,9 @@ def open_table(path, *, spec: Spec, name: str | None = None, given: frozenset[st
 def _xlsx_rows(path):
     # python-calamine (Rust) rather than openpyxl for reading: on this project's 2-core
     # machines openpyxl's read-only mode needs ~40 s for 100,000 rows, calamine ~2 s.
-    # It gives Excel date cells as date/datetime and empty cells as "".
-    from python_calamine import CalamineWorkbook
+    # It gives Excel date cells as date/datetime and empty cells as "". It builds the
+    # whole sheet in memory, so xlsx_guard first holds what that costs to its budget.
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if not zipfile.is_zipfile(path):
         raise FileProblem("文件不是有效的 .xlsx 工作簿（可能已损坏，或是改了扩展名的其他文件）")
@@ -74,17 +77,28 @@ def _xlsx_rows(path):
         raise FileProblem(str(e)) from None
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        ws = wb.get_sheet_by_name(sheet.name)
     except Exception as e:  # calamine raises its own error kinds for a broken workbook
         raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
-    first = (ws.start or (0, 0))[0] + 1  # the used range may begin below row 1
     try:
+        # The sheet checked must be the sheet read: the reader's list of sheets is
+        # the guard's, and the one chosen is visible and a worksheet.
+        meta = wb.sheets_metadata
+        if ([m.name for m in meta] != list(sheet.names) or meta[sheet.index].visible != SheetVisibleEnum.Visible
+                or meta[sheet.index].typ != SheetTypeEnum.WorkSheet):
+            raise FileProblem("无法确认工作簿的结构（工作表的名称或显示状态前后不一致），已拒绝：请在 Excel 中另存后再导入")
+        try:
+            ws = wb.get_sheet_by_index(sheet.index)
+        except Exception as e:
+            raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
+        if ws.height > sheet.rows or ws.width > sheet.columns:  # never, if the guard reads as the reader does
+            logger.error("xlsx_guard counted %s×%s, calamine read %s×%s: %s", sheet.rows, sheet.columns,
+                         ws.height, ws.width, path)
+            raise FileProblem("无法确认工作表的范围，已拒绝：请在 Excel 中另存后再导入")
+        first = (ws.start or (0, 0))[0] + 1  # the used range may begin below row 1
         yield (((i, tuple(row)) for i, row in enumerate(ws.iter_rows(), start=first)), first - 1 + ws.height,
                sheet.note)
     finally:
-        close = getattr(wb, "close", None)
-        if close:
-            close()
+        wb.close()
 
 
 def _csv_rows(path) -> tuple[Iterator[tuple[int, tuple]], int]:
