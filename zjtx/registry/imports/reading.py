@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import SEQ, Spec, heading_key
+from .values import visible
 from .xlsx_guard import WorkbookRefused, check_workbook
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def open_table(path, *, spec: Spec, name: str | None = None, given: frozenset[st
     if suffix == ".xlsx":
         with _xlsx_rows(path) as (rows, max_row, note):
             table = _table(rows, spec=spec, max_row=max_row, given=given)
-            table.sheet_note = note
+            table.sheet_note = visible(note)
             yield table
     else:
         rows, count = _csv_rows(path)
@@ -78,7 +79,7 @@ def _xlsx_rows(path):
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises its own error kinds for a broken workbook
-        raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
+        raise FileProblem(f"无法读取 .xlsx 工作簿：{visible(e)}") from None
     try:
         # The sheet checked must be the sheet read: the reader's list of sheets is
         # the guard's, and the one chosen is visible and a worksheet.
@@ -89,7 +90,7 @@ def _xlsx_rows(path):
         try:
             ws = wb.get_sheet_by_index(sheet.index)
         except Exception as e:
-            raise FileProblem(f"无法读取 .xlsx 工作簿：{e}") from None
+            raise FileProblem(f"无法读取 .xlsx 工作簿：{visible(e)}") from None
         if ws.height > sheet.rows or ws.width > sheet.columns:  # never, if the guard reads as the reader does
             logger.error("xlsx_guard counted %s×%s, calamine read %s×%s: %s", sheet.rows, sheet.columns,
                          ws.height, ws.width, path)
@@ -138,7 +139,7 @@ def _table(rows: Iterator[tuple[int, tuple]], *, spec: Spec, max_row: int | None
         if not missing and positions:
             if seen_twice:
                 raise FileProblem(f"第{number}行（表头）列重复：{'、'.join(seen_twice)}")
-            ignored = [str(c).strip() for c in cells
+            ignored = [visible(str(c).strip()) for c in cells
                        if c is not None and str(c).strip() and heading_key(c) not in wanted]
             total = max_row - number if max_row else None
             return Table(number, positions, ignored, total, rows)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from . import kinds
 from .columns import EXAMPLE_MARK, spec_for
 from .reading import FileProblem, open_table
 from .signals import import_finished
-from .values import Bad, is_blank
+from .values import Bad, invisible, is_blank, visible
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]  # (phase, done, total or None)
@@ -94,7 +93,7 @@ def run_import(kind: str, path, *, user=None, actor: str = "", dry_run: bool = F
     typed) set columns for the whole file: a bureau's published list of names alone,
     imported with its tier, date and source."""
     spec = spec_for(kind)
-    file_name = file_name or Path(path).name
+    file_name = visible(file_name or Path(path).name)
     report = ImportReport(kind=kind, file_name=file_name, dry_run=dry_run)
     size, digest = file_digest(path)
     if log is None:
@@ -149,8 +148,12 @@ class Plan:
     updates: list = field(default_factory=list)  # (pk, changes)
 
 
-# C0 controls but tab, line feed and carriage return, DEL and the C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def is_identifier(key: str) -> bool:
+    """A column naming or coding who a row is about (and its district): no tab,
+    line break or format character either (values.invisible)."""
+    return key in ("name", "uscc", "district", "amac_code") or key.endswith(("_name", "_uscc"))
 
 
 def read_constants(kind: str, raw: dict[str, str]) -> dict:
@@ -164,6 +167,8 @@ def read_constants(kind: str, raw: dict[str, str]) -> dict:
         if key not in {c.key for c in spec.columns}:
             raise Bad(f"{spec.title}没有“{key}”这一列，不能为整份名单设定")
         col = spec.column(key)
+        if isinstance(value, str) and (why := invisible(value, identifier=is_identifier(key))):
+            raise Bad(f"整份名单的{col.heading}{why}")
         try:
             out[key] = col.read(value)
         except Bad as e:
@@ -181,7 +186,7 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
             if table.sheet_note:
                 report.notices.append(Issue(0, "工作表", table.sheet_note))
             progress(PHASE_READ, 0, table.total)
-            columns = [(c, table.positions[c.key], handler.cell_readers.get(c.key, c.read))
+            columns = [(c, table.positions[c.key], handler.cell_readers.get(c.key, c.read), is_identifier(c.key))
                        for c in spec.columns if c.key in table.positions]
             absent = {c.key: None for c in spec.columns if c.key not in table.positions}
             seen: dict[tuple, int] = {}
@@ -193,18 +198,17 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
                 row = dict(absent)
                 failed: set[str] = set()
                 filled = False
-                for col, pos, read in columns:
+                for col, pos, read, identifier in columns:
                     raw = cells[pos] if pos < len(cells) else None
                     if is_blank(raw):
                         row[col.key] = None
                         continue
                     if col.key != "seq":
                         filled = True
-                    if isinstance(raw, str) and (bad := _CONTROL.search(raw)):
-                        # PostgreSQL refuses NUL in text, and an xlsx cannot hold the others:
-                        # let in, they fail the real import or every later export.
-                        report.errors.append(Issue(number, col.heading, f"含有不可见的控制字符（U+{ord(bad[0]):04X}），"
-                                                   "请删除后再导入（常见于从网页或其他系统复制的内容）"))
+                    if isinstance(raw, str) and (why := invisible(raw, identifier=identifier)):
+                        # Refused here, in the dry run as in the real one: PostgreSQL refuses NUL
+                        # in text, and the others break every later export (values.invisible).
+                        report.errors.append(Issue(number, col.heading, why))
                         row[col.key] = None
                         failed.add(col.key)
                         continue
@@ -220,7 +224,7 @@ def _read_and_check(spec, handler, path, file_name, report: ImportReport, progre
                     if row.get(key) is None and key not in failed:
                         row[key] = value
                 report.rows += 1
-                for col, _, _ in columns:
+                for col, _, _, _ in columns:
                     if col.required and row[col.key] is None and col.key not in failed:
                         report.errors.append(Issue(number, col.heading, "必填，不能为空"))
                         failed.add(col.key)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..models import ImportLog
 from .columns import spec_for
 from .reading import ALLOWED_SUFFIXES, suffix_of
+from .values import visible
 
 
 class UploadRefused(Exception):
@@ -32,7 +33,7 @@ def accept_upload(*, kind: str, upload, user, constants: dict | None = None) -> 
     """Keep the uploaded file and start its dry run (a preview of every change and
     every bad row); nothing is written to the registry until the admin confirms."""
     spec_for(kind)  # refuses an unknown kind
-    name = Path(upload.name or "").name
+    name = visible(Path(upload.name or "").name)[:255]  # kept, listed and exported: no NUL or control
     suffix = suffix_of(name)
     if suffix == ".xls":
         raise UploadRefused("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再上传")

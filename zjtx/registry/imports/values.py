@@ -21,6 +21,54 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# --- invisible characters -------------------------------------------------------------
+# PostgreSQL refuses NUL in text; an xlsx cannot hold the other C0 controls, and
+# openpyxl refuses to write them, so one in the registry breaks every later export;
+# U+FFFE/U+FFFF and lone surrogates are not XML either. Free text may hold a tab or
+# a line break (text() reads them as a space). A name or a code holds none of
+# these, nor a format character (zero-width space, soft hyphen, direction marks,
+# BOM) or a line/paragraph separator: each makes one enterprise look like two.
+# Written out for speed; tests/registry/imports/test_invisible_characters.py checks
+# it against the Unicode database (categories Cc, Cf, Cs, Zl, Zp and noncharacters).
+TEXT_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+IDENTIFIER_REFUSED = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe-\uffff"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]")
+_INVISIBLE_NAMES = {0x00: "空字符", 0x09: "制表符", 0x0A: "换行符", 0x0D: "回车符（换行）", 0xAD: "软连字符",
+                    0x200B: "零宽空格", 0x200C: "零宽连接符", 0x200D: "零宽连接符", 0xFEFF: "零宽不换行空格（BOM）",
+                    0x2028: "行分隔符", 0x2029: "段落分隔符", 0xFFFE: "非字符", 0xFFFF: "非字符"}
+
+
+def invisible(value: str, *, identifier: bool) -> str | None:
+    """Why a cell's text is refused for an invisible character, or None."""
+    m = (IDENTIFIER_REFUSED if identifier else TEXT_REFUSED).search(value)
+    if m is None:
+        return None
+    cp = ord(m[0])
+    if cp in _INVISIBLE_NAMES:
+        label = _INVISIBLE_NAMES[cp]
+    elif 0x200E <= cp <= 0x200F or 0x202A <= cp <= 0x202E or 0x2066 <= cp <= 0x2069:
+        label = "文字方向控制符"
+    elif 0xD800 <= cp <= 0xDFFF:
+        label = "代理码位"
+    elif unicodedata.category(m[0]) == "Cf":
+        label = "格式字符"
+    else:
+        label = ""
+    what = f"含有不可见的控制字符（{label}，U+{cp:04X}）" if label else f"含有不可见的控制字符（U+{cp:04X}）"
+    if identifier and cp in (0x09, 0x0A, 0x0D):
+        return f"{what}，请删除后再导入（名称和代码中不能换行或含制表符，常见于单元格内按了 Alt+Enter）"
+    return f"{what}，请删除后再导入（常见于从网页或其他系统复制的内容）"
+
+
+def visible(value) -> str:
+    """Text from a file (a heading, a sheet's or the file's name) as it may be stored
+    and shown: each invisible character written as [U+XXXX]."""
+    return IDENTIFIER_REFUSED.sub(lambda m: f"[U+{ord(m[0]):04X}]", str(value))
+
+
 def text(value, *, max_length: int | None = None) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone number or code typed into a number cell
